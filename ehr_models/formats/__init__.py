@@ -1,0 +1,1 @@
+"""Readers and writers for annotated corpora and note archives."""

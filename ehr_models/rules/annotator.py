@@ -1,0 +1,197 @@
+"""The rules baseline: drug lexicon + attribute patterns + nearest-medication attachment.
+
+It follows ``shared/annotation/medication-guidelines.md``: medications outside allergy lists and lab contexts,
+attributes only when a medication in the same segment can own them, shared attributes for coordinated drugs
+("tylenol and motrin prn" gives "prn" to both). It stays as a baseline and a source of silver labels.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from ehr_models import __version__
+from ehr_models.annotation import Annotation, Entity, Relation
+from ehr_models.rules import patterns
+from ehr_models.rules.lexicon import DrugLexicon, LexiconMatch
+from ehr_models.text import segments, tokenize
+
+# Scores are fixed per evidence source: the rules do not calibrate. They order evidence for a consumer that
+# mixes annotators (a supplement abbreviation is less certain than a full dictionary name).
+SCORES = {"dictionary": 0.9, "supplement": 0.8, "dosage": 0.85, "route": 0.8, "frequency": 0.85,
+          "duration": 0.75, "reason": 0.5}
+# Earlier wins when candidates of two attribute types overlap ("x 7 days" is a duration, not "x" + frequency).
+ATTRIBUTE_PRIORITY = ("duration", "dosage", "frequency", "route")
+ATTRIBUTE_PATTERNS = {"duration": patterns.DURATION, "dosage": patterns.DOSAGE, "frequency": patterns.FREQUENCY,
+                      "route": patterns.ROUTE}
+
+_LAB_LIKE = frozenset("potassium magnesium mag calcium phos phosphate glucose iron albumin bicarb sodium".split())
+_LAB_AFTER = re.compile(r"\s*(?:levels?|troughs?|peaks?|concentrations?|toxicity)\b", re.I)
+_VALUE_AFTER = re.compile(r"\s*(?:of|was|is|:|=|-)?\s*\d+(?:\.\d+)?(?!\s*(?:mg|meq|g|gm|grams?|mmol|units?|ml|cc)\b)",
+                          re.I)
+_CONDITION_BEFORE = re.compile(r"(?:serum|low|high|elevated|decreased|normal|abnormal)\s*$", re.I)
+_ALLERGY = re.compile(r"allerg|intoleran|reactions?\s+to|nkda", re.I)
+_HEADER = re.compile(r"\b[A-Za-z][A-Za-z /]{2,30}:")
+_CLAUSE_BREAK = re.compile(r"[,;(]|\band\b|\bthen\b", re.I)
+_LEADS_INTO = re.compile(r"\s*(?:of\s+)?$")  # "IV heparin", "5 mg coumadin", "2 tabs of tylenol"
+_TUNABLE = ("max_distance", "chain_gap", "lead_gap", "reason_window")
+_COORDINATION = re.compile(r"^\s*(?:,|/|&|\+|and|or|,\s*and|,\s*or)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+class RuleAnnotator:
+    """Lexicon-and-rules medication annotator. ``predict(text) -> Annotation``; loads the lexicon lazily."""
+
+    name = "rules"
+    version = __version__
+
+    def __init__(self, max_distance: int = 80, chain_gap: int = 20, lead_gap: int = 12, reason_window: int = 60,
+                 lexicon: DrugLexicon | None = None) -> None:
+        self.max_distance = max_distance
+        self.chain_gap = chain_gap
+        self.lead_gap = lead_gap
+        self.reason_window = reason_window
+        self.lexicon = lexicon if lexicon is not None else DrugLexicon()
+
+    def to_dict(self) -> dict:
+        return {"type": "rules", "name": self.name, "version": self.version, **{key: getattr(self, key) for key in
+                _TUNABLE}}
+
+    @classmethod
+    def from_dict(cls, config: dict) -> "RuleAnnotator":
+        return cls(**{key: config[key] for key in _TUNABLE if key in config})
+
+    def warm_up(self) -> None:
+        """Build the lexicon now (about 2 s) instead of on the first note."""
+        _ = self.lexicon.entries
+
+    # -- prediction -------------------------------------------------------------------------------------------
+    def predict(self, text: str) -> Annotation:
+        bounds = list(segments(text))
+        starts = [start for start, _ in bounds]
+
+        def segment_of(position: int) -> int:
+            return max(bisect.bisect_right(starts, position) - 1, 0)
+
+        medications = [m for m in self.lexicon.match(tokenize(text)) if self._is_medication(text, m, bounds,
+                                                                                          segment_of(m.start))]
+        med_spans = [_Span(m.start, m.end, "medication", SCORES[m.source]) for m in medications]
+        attributes = self._attribute_candidates(text, med_spans)
+        attributes += self._reason_candidates(text, med_spans, attributes, bounds, segment_of)
+
+        entities: list[_Span] = list(med_spans)
+        relations: list[tuple[int, int, float]] = []
+        frontier = [m.end for m in med_spans]  # where each medication's chain of attributes ends so far
+        for attribute in sorted(attributes, key=lambda span: span.start):
+            owners = self._owners(text, attribute, med_spans, frontier, segment_of)
+            if not owners:
+                continue  # guidelines: an attribute with no medication is not annotated
+            entities.append(attribute)
+            for owner, score in owners:
+                relations.append((owner, len(entities) - 1, score))
+                frontier[owner] = max(frontier[owner], attribute.end)
+        order = sorted(range(len(entities)), key=lambda i: (entities[i].start, entities[i].end))
+        position = {old: new for new, old in enumerate(order)}
+        return Annotation(
+            entities=[Entity(entities[i].start, entities[i].end, entities[i].label, entities[i].score) for i in order],
+            relations=[Relation(position[h], position[t], s) for h, t, s in sorted(relations, key=lambda r: (position[r[0]], position[r[1]]))],
+        )
+
+    # -- medications ------------------------------------------------------------------------------------------
+    def _is_medication(self, text: str, match: LexiconMatch, bounds: list[tuple[int, int]], segment: int) -> bool:
+        surface = text[match.start : match.end].lower()
+        after = text[match.end : match.end + 40]
+        if _LAB_AFTER.match(after):
+            return False  # "dig level", "vanco trough"
+        if surface in _LAB_LIKE and (_VALUE_AFTER.match(after) or _CONDITION_BEFORE.search(text[:match.start])):
+            return False  # "potassium 3.9", "low magnesium"
+        context = text[bounds[segment][0] : match.start] if bounds else text[: match.start]
+        allergy = None
+        for allergy in _ALLERGY.finditer(context):
+            pass
+        # An allergy mention earlier in the segment rules the drug out unless a new header ("MEDICATIONS:")
+        # starts after it.
+        return allergy is None or bool(_HEADER.search(context, allergy.end()))
+
+    # -- attributes -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _attribute_candidates(text: str, medications: list[_Span]) -> list[_Span]:
+        taken = [(m.start, m.end) for m in medications]
+        chosen: list[_Span] = []
+        for label in ATTRIBUTE_PRIORITY:
+            for match in ATTRIBUTE_PATTERNS[label].finditer(text):
+                start, end = match.span()
+                if text[end - 1] == "." and text.count(".", start, end) == 1:
+                    end -= 1  # a sentence's full stop, not an abbreviation's ("bid." vs "b.i.d.")
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                chosen.append(_Span(start, end, label, SCORES[label]))
+        return chosen
+
+    def _reason_candidates(self, text, medications, attributes, bounds, segment_of) -> list[_Span]:
+        taken = [(s.start, s.end) for s in medications + attributes]
+        reasons = []
+        for medication in medications:
+            segment_end = bounds[segment_of(medication.start)][1] if bounds else len(text)
+            for match in patterns.REASON.finditer(text, medication.end, segment_end):
+                start, end = match.span("reason")
+                if start > medication.end + self.reason_window:
+                    break
+                phrase = text[start:end]
+                if patterns.NOT_REASON.match(phrase) or any(start < e and s < end for s, e in taken):
+                    continue
+                phrase_end = start + len(phrase.rstrip(" .,"))
+                reasons.append(_Span(start, phrase_end, "reason", SCORES["reason"]))
+                taken.append((start, phrase_end))
+                break
+        return reasons
+
+    def _owners(self, text: str, attribute: _Span, medications: list[_Span], frontier: list[int],
+                segment_of) -> list[tuple[int, float]]:
+        """Return ``(medication index, score)`` pairs owning ``attribute``.
+
+        An attribute continues the chain of the nearest preceding medication in its segment ("lasix 40 mg iv
+        bid": each piece close to the previous one), or leads the medication right after it ("IV heparin",
+        "5 mg coumadin"); medications coordinated with the owner share it ("tylenol and motrin prn").
+        """
+        segment = segment_of(attribute.start)
+        same = sorted((i for i, m in enumerate(medications) if segment_of(m.start) == segment),
+                      key=lambda i: medications[i].start)
+        before = [i for i in same if medications[i].end <= attribute.start]
+        after = [i for i in same if medications[i].start >= attribute.end]
+        chained = None
+        if before:
+            i = before[-1]
+            chain_gap = attribute.start - frontier[i]
+            if 0 <= chain_gap <= self.chain_gap and attribute.start - medications[i].end <= self.max_distance:
+                chained = (i, chain_gap)
+        leading = None
+        if after and attribute.label != "reason":
+            gap = medications[after[0]].start - attribute.end
+            if gap <= self.lead_gap and _LEADS_INTO.match(text, attribute.end, medications[after[0]].start):
+                leading = (after[0], gap)
+        if chained and leading:
+            between = text[frontier[chained[0]] : attribute.start]
+            pick = leading if leading[1] <= 2 and (chained[1] > 2 or _CLAUSE_BREAK.search(between)) else chained
+        else:
+            pick = chained or leading
+        if pick is None:
+            return []
+        owner, gap = pick
+        score = round(1.0 / (1.0 + gap / 20.0), 4)
+        owners = [(owner, score)]
+        # Walk backwards through coordinated medications: "tylenol and motrin prn" gives "prn" to both.
+        k = same.index(owner)
+        while k > 0 and _COORDINATION.match(text[medications[same[k - 1]].end : medications[same[k]].start]):
+            k -= 1
+            owners.append((same[k], score))
+        return owners

@@ -1,0 +1,192 @@
+"""Drug-name lexicon: the ``drug-named-entity-recognition`` dictionary plus clinical shorthand, matched on tokens.
+
+The package (MIT; DrugBank open data CC0, MeSH, Wikipedia) holds about 107k lower-cased name variants mapped to
+canonical names. It tokenizes on whitespace and looks at one or two tokens; here every variant is re-tokenized with
+the project tokenizer and matched longest-first over up to ``MAX_TOKENS`` tokens, so "metoprolol succinate",
+"potassium chloride" and "Tylenol #3" match whole. Its dictionary is a pickle: it is read with an unpickler that
+accepts only plain containers and strings, and the package module itself is never imported (its import reads a
+pickle cache from the home directory and can reach the network).
+"""
+
+from __future__ import annotations
+
+import bz2
+import importlib.resources
+import io
+import pickle
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ehr_models.text import Token, tokenize
+
+MAX_TOKENS = 6
+PACKAGE = "drug_named_entity_recognition"
+DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
+
+# Clinical shorthand and drug groups that the dictionary lacks (guidelines: abbreviations, IV fluids given as
+# therapy, electrolyte repletion, collective names for the patient's therapy). Variant -> canonical.
+CLINICAL_SUPPLEMENT: dict[str, str] = {
+    "asa": "aspirin", "ecasa": "aspirin", "kcl": "potassium chloride", "k-dur": "potassium chloride",
+    "kdur": "potassium chloride", "klor-con": "potassium chloride", "vanco": "vancomycin", "levo": "levofloxacin",
+    "mso4": "morphine", "ms contin": "morphine", "ntg": "nitroglycerin", "nitro": "nitroglycerin",
+    "nitropaste": "nitroglycerin", "nitro paste": "nitroglycerin", "ns": "sodium chloride",
+    "normal saline": "sodium chloride", "lr": "lactated ringer's", "lactated ringers": "lactated ringer's",
+    "lactated ringer's": "lactated ringer's", "d5w": "dextrose", "d5ns": "dextrose and sodium chloride",
+    "d5 1/2ns": "dextrose and sodium chloride", "d51/2ns": "dextrose and sodium chloride", "ivf": "iv fluids",
+    "iv fluids": "iv fluids", "d50": "dextrose", "mvi": "multivitamin", "multivitamin": "multivitamin",
+    "multivitamins": "multivitamin", "mom": "milk of magnesia", "milk of magnesia": "milk of magnesia",
+    "senna": "senna", "senokot": "senna", "dulcolax": "bisacodyl", "versed": "midazolam", "neo": "phenylephrine",
+    "neosynephrine": "phenylephrine", "neo-synephrine": "phenylephrine", "levophed": "norepinephrine",
+    "vasopressin": "vasopressin", "kayexalate": "sodium polystyrene sulfonate", "tpn": "parenteral nutrition",
+    "albumin": "albumin", "magnesium sulfate": "magnesium sulfate", "mag sulfate": "magnesium sulfate",
+    "mgso4": "magnesium sulfate", "mag oxide": "magnesium oxide", "magnesium oxide": "magnesium oxide",
+    "k-phos": "potassium phosphate", "kphos": "potassium phosphate", "neutra-phos": "potassium phosphate",
+    "calcium carbonate": "calcium carbonate", "calcium gluconate": "calcium gluconate",
+    "ca gluconate": "calcium gluconate", "sodium bicarbonate": "sodium bicarbonate", "bicarb": "sodium bicarbonate",
+    "nahco3": "sodium bicarbonate", "amp": "ampicillin", "zofran": "ondansetron", "pepcid": "famotidine",
+    "tylenol #3": "acetaminophen and codeine", "percocet": "oxycodone and acetaminophen",
+    "vicodin": "hydrocodone and acetaminophen", "norco": "hydrocodone and acetaminophen",
+    "lortab": "hydrocodone and acetaminophen", "dilantin": "phenytoin", "vitamin k": "phytonadione",
+    "vit k": "phytonadione", "vitamin d": "vitamin d", "vitamin b12": "cyanocobalamin", "b12": "cyanocobalamin",
+    "folate": "folic acid", "thiamine": "thiamine", "iron": "iron", "ferrous sulfate": "ferrous sulfate",
+    "fe sulfate": "ferrous sulfate", "fes04": "ferrous sulfate", "feso4": "ferrous sulfate",
+    "lantus": "insulin glargine", "humalog": "insulin lispro", "novolog": "insulin aspart", "nph": "insulin nph",
+    "regular insulin": "insulin regular", "ssi": "insulin", "sliding scale insulin": "insulin",
+    "insulin drip": "insulin", "heparin drip": "heparin", "hep gtt": "heparin", "heparin gtt": "heparin",
+    "lovenox": "enoxaparin", "tpa": "alteplase", "epi": "epinephrine", "dopa": "dopamine", "dobutamine": "dobutamine",
+    "lopressor": "metoprolol", "toprol": "metoprolol", "toprol xl": "metoprolol", "zosyn": "piperacillin and tazobactam",
+    "flagyl": "metronidazole", "bactrim": "trimethoprim and sulfamethoxazole", "tmp/smx": "trimethoprim and sulfamethoxazole",
+    "tmp-smx": "trimethoprim and sulfamethoxazole", "cipro": "ciprofloxacin", "ctx": "ceftriaxone",
+    "pcn": "penicillin", "pen g": "penicillin g", "gent": "gentamicin", "tobra": "tobramycin",
+    "ativan": "lorazepam", "morphine sulfate": "morphine", "dilaudid": "hydromorphone", "oxycontin": "oxycodone",
+    "prednisone": "prednisone", "solumedrol": "methylprednisolone", "solu-medrol": "methylprednisolone",
+    "decadron": "dexamethasone", "hctz": "hydrochlorothiazide", "ntg sl": "nitroglycerin",
+    "electrolyte repletion": "electrolytes", "mag": "magnesium", "magnesium": "magnesium", "potassium": "potassium",
+    "calcium": "calcium", "phos": "phosphate", "narcan": "naloxone", "flumazenil": "flumazenil",
+    "propofol": "propofol", "fentanyl": "fentanyl", "precedex": "dexmedetomidine", "nexium": "esomeprazole",
+    "prilosec": "omeprazole", "carafate": "sucralfate", "reglan": "metoclopramide", "lactulose": "lactulose",
+    "duonebs": "albuterol and ipratropium", "duoneb": "albuterol and ipratropium", "albuterol nebs": "albuterol",
+    "atrovent nebs": "ipratropium", "mucomyst": "acetylcysteine", "ace inhibitor": "ace inhibitors",
+    "ace inhibitors": "ace inhibitors", "beta blocker": "beta blockers", "beta blockers": "beta blockers",
+    "beta-blocker": "beta blockers", "beta-blockers": "beta blockers", "diuretic": "diuretics",
+    "diuretics": "diuretics", "antibiotic": "antibiotics", "antibiotics": "antibiotics", "abx": "antibiotics",
+    "pressors": "vasopressors", "pressor": "vasopressors", "vasopressors": "vasopressors", "steroids": "steroids",
+    "steroid": "steroids", "narcotics": "narcotics", "narcotic": "narcotics", "nsaids": "nsaids", "nsaid": "nsaids",
+    "anticoagulation": "anticoagulants", "anticoagulants": "anticoagulants", "statin": "statins",
+    "statins": "statins", "antihypertensives": "antihypertensives", "laxatives": "laxatives",
+    "stool softeners": "stool softeners", "inhalers": "inhalers", "sedation": "sedatives", "benzos": "benzodiazepines",
+    "benzodiazepines": "benzodiazepines", "chemotherapy": "chemotherapy", "chemo": "chemotherapy",
+    "vaccine": "vaccine", "flu shot": "influenza vaccine", "pneumovax": "pneumococcal vaccine",
+}
+
+# Dictionary variants that are ordinary English or clinical words far more often than drug names in notes
+# (found by matching the dictionary over MTSamples and reading the most frequent hits).
+STOPLIST: frozenset[str] = frozenset(
+    """
+    a an and as at be by do for in is it no of on or so the to up us am pm mg ml cc ct mri ekg ecg bp hr rr
+    today same well will may can pain blood oxygen o2 water air sugar ice heat sleep rest control normal
+    clear balance support care plan base boost cycle duration patch solution contrast dye gas gold silver
+    lead zinc sodium chloride glucose protein fat fiber alcohol ethanol etoh tobacco nicotine caffeine coffee
+    tea milk vitamins supplement supplements medication medications medicine medicines drug drugs
+    agent agents dose doses tablet tablets capsule capsules caps cream ointment lotion spray drops gel foam
+    iodine barium technetium thallium fluorescein luminal coban mastisol biomet aquaplast cortisol aldosterone
+    acth ferritin antibodies guaiac marijuana heroin cocaine transaminases thyroglobulin neuromodulator
+    """.split()
+) | frozenset(
+    {
+        "thyroid gland", "packed red blood cells", "fresh frozen plasma", "carbon dioxide", "alkaline phosphatase",
+        "escherichia coli", "c-reactive protein", "c - reactive protein", "rheumatoid factor",
+        "prostate specific antigen", "protein s", "protein c", "alpha-fetoprotein", "alpha - fetoprotein",
+        "ct-1", "ct - 1", "anesthetic effect", "petroleum jelly", "sterile water",
+    }
+)
+
+
+_FUNCTION_WORDS = frozenset("a an and as at by for in is of on or the to with".split())
+
+
+@dataclass(frozen=True)
+class LexiconMatch:
+    start: int
+    end: int
+    canonical: str
+    source: str  # "dictionary" or "supplement"
+
+
+class _ContainersOnly(pickle.Unpickler):
+    """Refuses every global: the dictionary is plain dicts, lists and strings, so nothing else may load."""
+
+    def find_class(self, module: str, name: str):  # noqa: D102 - pickle hook
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the drug dictionary")
+
+
+def _key(text: str) -> str:
+    return " ".join(token.text.lower() for token in tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def _dictionary_variants() -> dict[str, str]:
+    raw = (importlib.resources.files(PACKAGE) / DICTIONARY_FILE).read_bytes()
+    data = _ContainersOnly(io.BytesIO(bz2.decompress(raw))).load()
+    return {variant: canonicals[0] for variant, canonicals in data["drug_variant_to_canonical"].items() if canonicals}
+
+
+class DrugLexicon:
+    """Longest-match drug-name lookup over tokens, case-insensitive. Build once per process (about 1 s)."""
+
+    def __init__(self, use_dictionary: bool = True, supplement: dict[str, str] | None = None,
+                 stoplist: frozenset[str] = STOPLIST, min_chars: int = 3) -> None:
+        self.use_dictionary = use_dictionary
+        self.supplement = CLINICAL_SUPPLEMENT if supplement is None else supplement
+        self.stoplist = stoplist
+        self.min_chars = min_chars
+        self._entries: dict[str, tuple[str, str]] | None = None
+
+    def _build(self) -> dict[str, tuple[str, str]]:
+        entries: dict[str, tuple[str, str]] = {}
+        if self.use_dictionary:
+            for variant, canonical in _dictionary_variants().items():
+                key = _key(variant)
+                if self._usable(key):
+                    entries[key] = (canonical, "dictionary")
+        for variant, canonical in self.supplement.items():  # shorthand may be short ("ns", "lr"): no length floor
+            entries[_key(variant)] = (canonical, "supplement")
+        return entries
+
+    def _usable(self, key: str) -> bool:
+        words = key.split(" ")
+        return (
+            len(key) >= self.min_chars and key not in self.stoplist and len(words) <= MAX_TOKENS
+            and words[0][0].isalpha() and words[-1][-1].isalnum()  # "alcohol ," or "at 10" are not drug names
+            and words[0] not in _FUNCTION_WORDS
+        )
+
+    @property
+    def entries(self) -> dict[str, tuple[str, str]]:
+        if self._entries is None:
+            self._entries = self._build()
+        return self._entries
+
+    def __contains__(self, phrase: str) -> bool:
+        return _key(phrase) in self.entries
+
+    def match(self, tokens: list[Token]) -> list[LexiconMatch]:
+        """Return non-overlapping matches, longest first at each position, left to right."""
+        entries = self.entries
+        lowered = [token.text.lower() for token in tokens]
+        matches: list[LexiconMatch] = []
+        i = 0
+        while i < len(tokens):
+            found = None
+            for length in range(min(MAX_TOKENS, len(tokens) - i), 0, -1):
+                hit = entries.get(" ".join(lowered[i : i + length]))
+                if hit is not None:
+                    found = (length, hit)
+                    break
+            if found is None or not tokens[i].text[0].isalnum():
+                i += 1
+                continue
+            length, (canonical, source) = found
+            matches.append(LexiconMatch(tokens[i].start, tokens[i + length - 1].end, canonical, source))
+            i += length
+        return matches

@@ -1,0 +1,71 @@
+"""The run summary, computed from the written datasets (exact on every runner, unlike best-effort metrics)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import fsspec
+import pyarrow.dataset as ds
+
+from ehr_models.annotation import LABELS
+
+
+@dataclass
+class RunSummary:
+    output: str
+    notes_by_status: Counter = field(default_factory=Counter)
+    entities_by_label: Counter = field(default_factory=Counter)
+    relations: int = 0
+    errors_by_stage: Counter = field(default_factory=Counter)
+    input_errors: int = 0  # error rows with no note id: inputs that failed before any note was read
+    elapsed_s: float = 0.0
+
+    @property
+    def notes_read(self) -> int:
+        return sum(self.notes_by_status.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "output": self.output, "notes_read": self.notes_read, "notes_by_status": dict(self.notes_by_status),
+            "entities_by_label": {label: self.entities_by_label.get(label, 0) for label in LABELS},
+            "relations": self.relations, "errors_by_stage": dict(self.errors_by_stage),
+            "input_errors": self.input_errors, "elapsed_s": round(self.elapsed_s, 2),
+        }
+
+
+def _column(output: str, name: str, column: str) -> list:
+    fs, root = fsspec.core.url_to_fs(output)
+    path = f"{root.rstrip('/')}/{name}"
+    if not fs.exists(path):
+        return []
+    return ds.dataset(path, format="parquet", filesystem=fs).to_table(columns=[column]).column(column).to_pylist()
+
+
+def summarize(output: str, elapsed_s: float = 0.0) -> RunSummary:
+    errors = list(zip(_column(output, "errors", "stage"), _column(output, "errors", "note_id")))
+    return RunSummary(
+        output=output,
+        notes_by_status=Counter(_column(output, "notes", "status")),
+        entities_by_label=Counter(_column(output, "entities", "label")),
+        relations=len(_column(output, "relations", "note_id")),
+        errors_by_stage=Counter(stage for stage, _ in errors),
+        input_errors=sum(1 for _, note_id in errors if note_id is None),
+        elapsed_s=elapsed_s,
+    )
+
+
+def format_summary(summary: RunSummary, run_id: str) -> str:
+    status = summary.notes_by_status
+    labels = ", ".join(f"{label} {summary.entities_by_label.get(label, 0)}" for label in LABELS)
+    errors = sum(summary.errors_by_stage.values())
+    by_stage = ", ".join(f"{stage} {count}" for stage, count in sorted(summary.errors_by_stage.items()))
+    return "\n".join([
+        f"ehrbeam annotate: run {run_id} finished in {summary.elapsed_s:.1f} s",
+        f"  output     {summary.output}/{{entities,relations,notes,errors}}/",
+        f"  notes      {summary.notes_read} read: {status.get('annotated', 0)} annotated, "
+        f"{status.get('error', 0)} errors, {status.get('skipped', 0)} skipped",
+        f"  entities   {sum(summary.entities_by_label.values())}: {labels}",
+        f"  relations  {summary.relations}",
+        f"  errors     {errors}" + (f" ({by_stage}; {summary.input_errors} inputs unreadable)" if errors else ""),
+    ])

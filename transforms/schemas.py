@@ -1,0 +1,69 @@
+"""The output contract: one place defines the Parquet schema of every dataset a pipeline writes.
+
+Extend, never break: add nullable columns at the end; never rename, retype or drop one.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ehr_models.annotation import LABELS
+from ehr_models.records import META_KEYS
+
+ENTITIES = pa.schema([
+    ("note_id", pa.string()),
+    ("entity_id", pa.string()),
+    ("label", pa.string()),
+    ("start", pa.int64()),
+    ("end", pa.int64()),
+    ("text", pa.string()),
+    ("score", pa.float64()),
+    ("model_name", pa.string()),
+    ("model_version", pa.string()),
+    ("run_id", pa.string()),
+])
+
+RELATIONS = pa.schema([
+    ("note_id", pa.string()),
+    ("head_id", pa.string()),
+    ("tail_id", pa.string()),
+    ("label", pa.string()),
+    ("score", pa.float64()),
+    ("model_name", pa.string()),
+    ("model_version", pa.string()),
+    ("run_id", pa.string()),
+])
+
+NOTES = pa.schema(
+    [
+        ("note_id", pa.string()),
+        ("source", pa.string()),
+        ("characters", pa.int64()),
+        ("tokens", pa.int64()),
+        ("status", pa.string()),  # one of NOTE_STATUSES
+        ("encoding", pa.string()),
+    ]
+    + [(key, pa.string()) for key in META_KEYS]
+    + [("run_id", pa.string())]
+)
+
+ERRORS = pa.schema([
+    ("note_id", pa.string()),  # null when the input failed before a note id was known
+    ("source", pa.string()),
+    ("stage", pa.string()),
+    ("error_type", pa.string()),
+    ("message", pa.string()),  # built from ids and counts only: never note text
+    ("run_id", pa.string()),
+])
+
+DATASETS: dict[str, pa.Schema] = {"entities": ENTITIES, "relations": RELATIONS, "notes": NOTES, "errors": ERRORS}
+NOTE_STATUSES = ("annotated", "error", "skipped")
+ENTITY_LABELS = LABELS
+
+
+def row(schema: pa.Schema, **values) -> dict:
+    """A row dict with every column of ``schema`` (missing ones null); raises ``KeyError`` on unknown columns."""
+    unknown = set(values) - set(schema.names)
+    if unknown:
+        raise KeyError(f"columns not in the schema: {sorted(unknown)}")
+    return {name: values.get(name) for name in schema.names}
