@@ -41,6 +41,10 @@ class NoteTooLarge(NoteError):
     pass
 
 
+class CorruptInput(NoteError):
+    """A compressed file or archive that is truncated or damaged."""
+
+
 def safe_message(error: BaseException) -> str:
     """A message for an error row: our own messages, or the exception type alone (its text may quote a note)."""
     if isinstance(error, NoteError):

@@ -7,7 +7,10 @@ work wherever the matching fsspec filesystem package is installed. Writing goes 
 
 from __future__ import annotations
 
+import gzip
 import logging
+import lzma
+import zlib
 from typing import Iterator
 
 import apache_beam as beam
@@ -15,7 +18,7 @@ import fsspec
 from apache_beam.io.filesystems import FileSystems
 
 from ehr_models.formats.text_files import glob_base, is_hidden, note_id_for
-from ehr_models.records import EmptyNote, Note, NoteError, NoteTooLarge, error_type, safe_message
+from ehr_models.records import CorruptInput, EmptyNote, Note, NoteError, NoteTooLarge, error_type, safe_message
 from ehr_models.text.decoding import decode_note
 from transforms import schemas
 
@@ -34,6 +37,15 @@ def note_row(run_id: str, note_id: str, source: str, status: str, characters: in
     return schemas.row(schemas.NOTES, note_id=note_id, source=source, status=status, characters=characters,
                        tokens=tokens, encoding=encoding, run_id=run_id, **(meta or {}))
 
+
+
+def _read_bytes(url: str) -> bytes:
+    """The whole (decompressed) file; damaged compression becomes ``CorruptInput`` with no library message."""
+    try:
+        with fsspec.open(url, "rb", compression="infer") as handle:
+            return handle.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError) as error:
+        raise CorruptInput(f"compressed file is truncated or corrupt ({type(error).__name__})") from None
 
 
 class ExpandInput(beam.DoFn):
@@ -75,8 +87,7 @@ class ReadTextFile(beam.DoFn):
     def process(self, element: tuple[str, str]) -> Iterator:
         url, note_id = element
         try:
-            with fsspec.open(url, "rb", compression="infer") as handle:
-                data = handle.read()
+            data = _read_bytes(url)
             text, encoding = decode_note(data)
             if not text.strip():
                 raise EmptyNote("empty note")

@@ -40,8 +40,8 @@ def segments(text: str) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` of sentence-like segments covering ``text`` (boundaries are not in any segment)."""
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.start() > start:
+        if text[start : match.start()].strip():
             yield start, match.start()
         start = max(start, match.end())
-    if start < len(text):
+    if text[start:].strip():
         yield start, len(text)

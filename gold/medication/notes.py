@@ -6,29 +6,19 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from ehr_models.formats.corpora import corpus_texts  # noqa: E402
 from ehr_models.formats.medication_json import check_against_text, read_annotations  # noqa: E402
-from ehr_models.formats.physionet import read_records  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @lru_cache(maxsize=None)
 def _texts(source: str) -> dict[str, str]:
-    csv.field_size_limit(1 << 30)
-    if source == "mtsamples":
-        with open(DATA / "mtsamples" / "mtsamples.csv", newline="", encoding="utf-8") as handle:
-            return {row["note_id"]: row["transcription"] for row in csv.DictReader(handle)}
-    if source == "physionet":
-        with open(DATA / "deid-physionet" / "dev" / "id.text", encoding="utf-8") as handle:
-            return {record.note_id: record.text for record in read_records(handle)}
-    raise KeyError(source)
+    return corpus_texts(source)
 
 
 def note_text(source: str, note_id: str) -> str:
