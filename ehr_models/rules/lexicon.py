@@ -13,7 +13,11 @@ from __future__ import annotations
 import bz2
 import importlib.resources
 import io
+import multiprocessing
 import pickle
+import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,7 +38,7 @@ CLINICAL_SUPPLEMENT: dict[str, str] = {
     "lactated ringer's": "lactated ringer's", "d5w": "dextrose", "d5ns": "dextrose and sodium chloride",
     "d5 1/2ns": "dextrose and sodium chloride", "d51/2ns": "dextrose and sodium chloride", "ivf": "iv fluids",
     "iv fluids": "iv fluids", "d50": "dextrose", "mvi": "multivitamin", "multivitamin": "multivitamin",
-    "multivitamins": "multivitamin", "mom": "milk of magnesia", "milk of magnesia": "milk of magnesia",
+    "multivitamins": "multivitamin", "milk of magnesia": "milk of magnesia",
     "senna": "senna", "senokot": "senna", "dulcolax": "bisacodyl", "versed": "midazolam", "neo": "phenylephrine",
     "neosynephrine": "phenylephrine", "neo-synephrine": "phenylephrine", "levophed": "norepinephrine",
     "vasopressin": "vasopressin", "kayexalate": "sodium polystyrene sulfonate", "tpn": "parenteral nutrition",
@@ -51,22 +55,18 @@ CLINICAL_SUPPLEMENT: dict[str, str] = {
     "folate": "folic acid", "thiamine": "thiamine", "iron": "iron", "ferrous sulfate": "ferrous sulfate",
     "fe sulfate": "ferrous sulfate", "fes04": "ferrous sulfate", "feso4": "ferrous sulfate",
     "lantus": "insulin glargine", "humalog": "insulin lispro", "novolog": "insulin aspart", "nph": "insulin nph",
-    "regular insulin": "insulin regular", "ssi": "insulin", "sliding scale insulin": "insulin",
-    "insulin drip": "insulin", "heparin drip": "heparin", "hep gtt": "heparin", "heparin gtt": "heparin",
-    "lovenox": "enoxaparin", "tpa": "alteplase", "epi": "epinephrine", "dopa": "dopamine", "dobutamine": "dobutamine",
+    "regular insulin": "insulin regular",         "lovenox": "enoxaparin", "tpa": "alteplase", "epi": "epinephrine", "dopa": "dopamine", "dobutamine": "dobutamine",
     "lopressor": "metoprolol", "toprol": "metoprolol", "toprol xl": "metoprolol", "zosyn": "piperacillin and tazobactam",
     "flagyl": "metronidazole", "bactrim": "trimethoprim and sulfamethoxazole", "tmp/smx": "trimethoprim and sulfamethoxazole",
     "tmp-smx": "trimethoprim and sulfamethoxazole", "cipro": "ciprofloxacin", "ctx": "ceftriaxone",
     "pcn": "penicillin", "pen g": "penicillin g", "gent": "gentamicin", "tobra": "tobramycin",
     "ativan": "lorazepam", "morphine sulfate": "morphine", "dilaudid": "hydromorphone", "oxycontin": "oxycodone",
     "prednisone": "prednisone", "solumedrol": "methylprednisolone", "solu-medrol": "methylprednisolone",
-    "decadron": "dexamethasone", "hctz": "hydrochlorothiazide", "ntg sl": "nitroglycerin",
-    "electrolyte repletion": "electrolytes", "mag": "magnesium", "magnesium": "magnesium", "potassium": "potassium",
+    "decadron": "dexamethasone", "hctz": "hydrochlorothiazide",     "electrolyte repletion": "electrolytes", "mag": "magnesium", "magnesium": "magnesium", "potassium": "potassium",
     "calcium": "calcium", "phos": "phosphate", "narcan": "naloxone", "flumazenil": "flumazenil",
     "propofol": "propofol", "fentanyl": "fentanyl", "precedex": "dexmedetomidine", "nexium": "esomeprazole",
     "prilosec": "omeprazole", "carafate": "sucralfate", "reglan": "metoclopramide", "lactulose": "lactulose",
-    "duonebs": "albuterol and ipratropium", "duoneb": "albuterol and ipratropium", "albuterol nebs": "albuterol",
-    "atrovent nebs": "ipratropium", "mucomyst": "acetylcysteine", "ace inhibitor": "ace inhibitors",
+    "duonebs": "albuterol and ipratropium", "duoneb": "albuterol and ipratropium",     "mucomyst": "acetylcysteine", "ace inhibitor": "ace inhibitors",
     "ace inhibitors": "ace inhibitors", "beta blocker": "beta blockers", "beta blockers": "beta blockers",
     "beta-blocker": "beta blockers", "beta-blockers": "beta blockers", "diuretic": "diuretics",
     "diuretics": "diuretics", "antibiotic": "antibiotics", "antibiotics": "antibiotics", "abx": "antibiotics",
@@ -74,10 +74,43 @@ CLINICAL_SUPPLEMENT: dict[str, str] = {
     "steroid": "steroids", "narcotics": "narcotics", "narcotic": "narcotics", "nsaids": "nsaids", "nsaid": "nsaids",
     "anticoagulation": "anticoagulants", "anticoagulants": "anticoagulants", "statin": "statins",
     "statins": "statins", "antihypertensives": "antihypertensives", "laxatives": "laxatives",
-    "stool softeners": "stool softeners", "inhalers": "inhalers", "sedation": "sedatives", "benzos": "benzodiazepines",
+    "stool softeners": "stool softeners", "inhalers": "inhalers", "benzos": "benzodiazepines",
     "benzodiazepines": "benzodiazepines", "chemotherapy": "chemotherapy", "chemo": "chemotherapy",
     "vaccine": "vaccine", "flu shot": "influenza vaccine", "pneumovax": "pneumococcal vaccine",
+    "amio": "amiodarone", "dilt": "diltiazem", "vanc": "vancomycin", "ampi": "ampicillin", "dobuta": "dobutamine",
+    "ms04": "morphine", "antibx": "antibiotics", "mivf": "iv fluids", "iv fluid": "iv fluids",
+    "intravenous fluids": "iv fluids", "intravenous fluid": "iv fluids", "1/2ns": "sodium chloride",
+    "1/2 ns": "sodium chloride", "half-normal saline": "sodium chloride", "half normal saline": "sodium chloride",
+    "d5 1/2 ns": "dextrose and sodium chloride", "d5": "dextrose", "free water": "water", "vioxx": "rofecoxib",
+    "darvocet": "propoxyphene and acetaminophen", "demerol": "meperidine", "keflex": "cephalexin",
+    "os-cal": "calcium carbonate", "oscal": "calcium carbonate", "fiorinal": "butalbital, aspirin and caffeine",
+    "roxanol": "morphine", "depomedrol": "methylprednisolone", "depo-medrol": "methylprednisolone",
+    "cal gluc": "calcium gluconate", "ca gluc": "calcium gluconate", "immodium": "loperamide",
+    "corticosteroids": "corticosteroids", "corticosteroid": "corticosteroids", "sedatives": "sedatives",
+    "anesthetics": "anesthetics", "anti-inflammatory": "nsaids", "anti-inflammatories": "nsaids",
+    "antiinflammatory": "nsaids", "thrombolytic": "thrombolytics", "thrombolytics": "thrombolytics",
+    "antipsychotic": "antipsychotics", "antipsychotics": "antipsychotics", "anti-psychotic": "antipsychotics",
+    "anti-psychotics": "antipsychotics", "antiretroviral": "antiretrovirals", "antiretrovirals": "antiretrovirals",
+    "blood thinner": "anticoagulants", "blood thinners": "anticoagulants", "antiemetic": "antiemetics",
+    "antiemetics": "antiemetics", "antihistamine": "antihistamines", "antihistamines": "antihistamines",
+    "bronchodilator": "bronchodilators", "bronchodilators": "bronchodilators", "paralytic": "neuromuscular blockers",
+    "paralytics": "neuromuscular blockers", "opioids": "opioids", "opioid": "opioids", "opiates": "opioids",
 }
+
+# Class or purpose + "medication(s)" stands for the patient's therapy ("pain medications", "blood pressure meds").
+GROUP_PHRASE = re.compile(
+    r"\b(?:(?:long|short)[- ]acting\s+)?(?:pain|blood\s+pressure|bp|diabetic|diabetes|heart|cardiac|thyroid|seizure|"
+    r"psychiatric|cholesterol|respiratory|opiate|opioid|narcotic|narcotic\s+pain|sleep|sleeping|antiemetic|"
+    r"anticholinergic|antiretroviral|antipsychotic|antihypertensive|antiepileptic|anti-seizure|stomach|acid|"
+    r"nausea|asthma|allergy|dyslipidemia|arthritis|migraine|heart\s+failure)\s+"
+    r"(?:medications?|meds?|medicines?|pills)\b",
+    re.I,
+)
+# Release and strength modifiers that are part of a product name ("Toprol XL", "Tylenol No. 3", "NovoLog 70/30").
+NAME_MODIFIER = re.compile(
+    r"\s*(?:\b(?:XL|XR|SR|ER|CR|LA|DS|IR|ODT|HFA|AQ|CD|EC|DR|ES|long[- ]acting|extended[- ]release|regular)\b"
+    r"|(?:No\.?|#)\s*\d\b|\d{2}/\d{2}\b(?!/))"
+)
 
 # Dictionary variants that are ordinary English or clinical words far more often than drug names in notes
 # (found by matching the dictionary over MTSamples and reading the most frequent hits).
@@ -124,11 +157,22 @@ def _key(text: str) -> str:
     return " ".join(token.text.lower() for token in tokenize(text))
 
 
-@lru_cache(maxsize=1)
-def _dictionary_variants() -> dict[str, str]:
+def _read_dictionary_variants() -> dict[str, str]:
     raw = (importlib.resources.files(PACKAGE) / DICTIONARY_FILE).read_bytes()
     data = _ContainersOnly(io.BytesIO(bz2.decompress(raw))).load()
     return {variant: canonicals[0] for variant, canonicals in data["drug_variant_to_canonical"].items() if canonicals}
+
+
+@lru_cache(maxsize=1)
+def _dictionary_variants() -> dict[str, str]:
+    """Variant -> canonical name. The package's pickle also holds structures and metadata for every drug: fully
+    loaded it leaves about 400 MB resident in the process that read it, so a short-lived child process reads it
+    and hands back only the names (a few MB). Falls back to reading here if no child process can start."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return pool.submit(_read_dictionary_variants).result()
+    except (OSError, BrokenProcessPool, RuntimeError):
+        return _read_dictionary_variants()
 
 
 class DrugLexicon:
@@ -190,3 +234,55 @@ class DrugLexicon:
             matches.append(LexiconMatch(tokens[i].start, tokens[i + length - 1].end, canonical, source))
             i += length
         return matches
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (substitution, insertion, deletion, transposition), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class FuzzyDrugNames:
+    """Misspelled single-word drug names ("amnioderone", "fetanyl", "lovonex") by symmetric-delete lookup.
+
+    Only the caller's context makes a fuzzy hit a medication (the annotator asks for a dose, route or frequency
+    beside it): edit distance alone would turn ordinary words into drugs.
+    """
+
+    def __init__(self, lexicon: DrugLexicon, min_chars: int = 5) -> None:
+        self.lexicon = lexicon
+        self.min_chars = min_chars
+        self._index: dict[str, tuple[str, ...]] | None = None
+
+    def _build(self) -> dict[str, tuple[str, ...]]:
+        index: dict[str, list[str]] = {}
+        for key in self.lexicon.entries:
+            if len(key) >= self.min_chars and key.isalpha():
+                for variant in _deletes(key) | {key}:
+                    index.setdefault(variant, []).append(key)
+        return {variant: tuple(keys) for variant, keys in index.items()}
+
+    def lookup(self, word: str) -> str | None:
+        """The closest lexicon key within 1 edit (2 for words of 8+ letters), or ``None``."""
+        word = word.lower()
+        if len(word) < self.min_chars or not word.isalpha() or word in self.lexicon.stoplist:
+            return None
+        if self._index is None:
+            self._index = self._build()
+        limit = 2 if len(word) >= 8 else 1
+        candidates = {key for variant in _deletes(word) | {word} for key in self._index.get(variant, ())}
+        scored = sorted((_edit_distance(word, key, limit), key) for key in candidates)
+        return scored[0][1] if scored and scored[0][0] <= limit else None

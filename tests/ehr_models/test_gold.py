@@ -30,6 +30,6 @@ def test_rules_baseline_holds_its_measured_level_on_held_out_notes():
     # BENCHMARKS.md records the full table; this guards against regressions well below it.
     result = evaluate(RuleAnnotator(), load_gold(splits=("test",)))
     overlap = result["overlap"]["entities"]
-    assert overlap["medication"]["f1"] >= 0.80
+    assert overlap["medication"]["f1"] >= 0.85
     assert overlap["dosage"]["f1"] >= 0.80 and overlap["frequency"]["f1"] >= 0.80
-    assert result["overlap"]["relations"]["micro"]["f1"] >= 0.65
+    assert result["overlap"]["relations"]["micro"]["f1"] >= 0.72
