@@ -13,8 +13,9 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import AnnotateOptions, ReadOptions, new_run_id, sample_notes_dir
+from pipelines.options import AnnotateOptions, ReadOptions, new_run_id, sample_notes_dir, show_help_if_asked
 from pipelines.runner import absolute_local, create_pipeline
+from ehr_models.registry import available
 from transforms.annotate import Annotate
 from transforms.io import ReadNotes, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize
@@ -35,8 +36,11 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str, run
 
 
 def run(argv: list[str] | None = None) -> dict:
+    show_help_if_asked(argv or [], "python -m pipelines.annotate", __doc__, ReadOptions, AnnotateOptions)
     options = PipelineOptions(argv)
     read_options, annotate_options = options.view_as(ReadOptions), options.view_as(AnnotateOptions)
+    if annotate_options.model not in available():
+        raise SystemExit(f"unknown --model {annotate_options.model!r}; available: {', '.join(available())}")
     run_id = read_options.run_id or new_run_id()
     input_spec = read_options.input or sample_notes_dir()
     output = absolute_local(annotate_options.output)
@@ -52,7 +56,9 @@ def run(argv: list[str] | None = None) -> dict:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    run(sys.argv[1:])
+    summary = run(sys.argv[1:])
+    if summary["notes_read"] == 0 and summary["input_errors"]:
+        sys.exit(1)  # nothing could be read at all (a mistyped --input, say): make scripts and schedulers notice
 
 
 if __name__ == "__main__":

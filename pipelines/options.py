@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import importlib.resources
 import secrets
@@ -41,3 +42,14 @@ class AnnotateOptions(PipelineOptions):
                             help="Annotator: a registered type name (rules).")
         parser.add_argument("--num_shards", type=int, default=0,
                             help="Parquet files per dataset (0: let the runner decide).")
+
+
+def show_help_if_asked(argv: list[str], prog: str, description: str, *option_classes) -> None:
+    """``--help`` lists the job's own options (Beam's parser would show only its own); exits after printing."""
+    if "-h" in argv or "--help" in argv:
+        parser = argparse.ArgumentParser(prog=prog, description=description,
+                                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                                         epilog="Beam options (--runner, --direct_num_workers, ...) pass through.")
+        for option_class in option_classes:
+            option_class._add_argparse_args(parser)
+        parser.parse_args(["--help"])

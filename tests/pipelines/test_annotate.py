@@ -128,3 +128,25 @@ def test_annotation_failures_are_recorded_without_note_text(tmp_path):
     (note,) = read(output, "notes")
     assert note["status"] == "error"
     assert read(output, "entities") == []
+
+
+def test_cli_reports_and_fails_when_nothing_can_be_read(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pipelines.annotate", "--runner=DirectRunner", "--input",
+                           str(tmp_path / "missing"), "--output", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "0 read" in done.stdout and "1 inputs unreadable" in done.stdout
+    (error,) = read(tmp_path / "out", "errors")
+    assert error["error_type"] == "InputNotFound" and error["note_id"] is None
+
+
+def test_cli_help_lists_the_job_options():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pipelines.annotate", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "--input" in done.stdout and "--output" in done.stdout
