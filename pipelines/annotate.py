@@ -13,18 +13,19 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import AnnotateOptions, ReadOptions, new_run_id, sample_notes_dir, show_help_if_asked
+from pipelines.options import (AnnotateOptions, ReadOptions, new_run_id, read_config, sample_notes_dir,
+                               show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from ehr_models.registry import available
 from transforms.annotate import Annotate
-from transforms.io import ReadNotes, WriteDatasets, clear_datasets
+from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str, run_id: str,
-          max_note_chars: int, num_shards: int = 0) -> None:
+          read: ReadConfig, num_shards: int = 0) -> None:
     """Wire ReadNotes -> Annotate -> WriteDatasets onto ``pipeline``."""
-    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, max_note_chars)
+    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read)
     annotated = read["notes"] | "Annotate" >> Annotate({"type": model}, run_id)
     datasets = {
         "entities": annotated["entities"],
@@ -41,14 +42,17 @@ def run(argv: list[str] | None = None) -> dict:
     read_options, annotate_options = options.view_as(ReadOptions), options.view_as(AnnotateOptions)
     if annotate_options.model not in available():
         raise SystemExit(f"unknown --model {annotate_options.model!r}; available: {', '.join(available())}")
+    try:
+        config = read_config(read_options)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
     input_spec = read_options.input or sample_notes_dir()
     output = absolute_local(annotate_options.output)
     clear_datasets(output)
     started = time.monotonic()
     with create_pipeline(options) as pipeline:
-        build(pipeline, input_spec, output, annotate_options.model, run_id, read_options.max_note_chars,
-              annotate_options.num_shards)
+        build(pipeline, input_spec, output, annotate_options.model, run_id, config, annotate_options.num_shards)
     summary = summarize(output, time.monotonic() - started)
     print(format_summary(summary, run_id))
     return summary.to_dict()

@@ -9,7 +9,11 @@ import secrets
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.io import DEFAULT_MAX_NOTE_CHARS
+from ehr_models.formats.archives import DEFAULT_MAX_MEMBER_BYTES, DEFAULT_MAX_RATIO, ArchiveLimits
+from ehr_models.formats.detect import FORMATS
+from ehr_models.formats.tables import ColumnMap
+from ehr_models.records import META_KEYS
+from transforms.read import DEFAULT_MAX_NOTE_CHARS, ReadConfig
 
 
 def sample_notes_dir() -> str:
@@ -31,6 +35,19 @@ class ReadOptions(PipelineOptions):
         parser.add_argument("--max_note_chars", type=int, default=DEFAULT_MAX_NOTE_CHARS,
                             help="Notes longer than this go to errors/ (NoteTooLarge) instead of being annotated.")
         parser.add_argument("--run_id", default=None, help="Identifier stored with every row (default: time + random).")
+        parser.add_argument("--input_format", default=None, choices=FORMATS,
+                            help="Read every input file as this format (default: from each file's name).")
+        parser.add_argument("--id_column", default=None,
+                            help="CSV/JSONL/Parquet: column holding the note id (default note_id; ROW_ID for MIMIC).")
+        parser.add_argument("--text_column", default=None,
+                            help="CSV/JSONL/Parquet: column holding the note text (default text; TEXT for MIMIC).")
+        parser.add_argument("--meta_columns", default=None,
+                            help="CSV/JSONL/Parquet: metadata columns as KEY=COLUMN pairs, comma-separated; keys: "
+                                 + ", ".join(META_KEYS) + " (e.g. patient_id=SUBJECT_ID,note_date=CHARTDATE).")
+        parser.add_argument("--max_member_bytes", type=int, default=DEFAULT_MAX_MEMBER_BYTES,
+                            help="Archive members larger than this once decompressed go to errors/.")
+        parser.add_argument("--max_archive_ratio", type=float, default=DEFAULT_MAX_RATIO,
+                            help="Zip members compressed more than this ratio go to errors/ (zip bombs).")
 
 
 class AnnotateOptions(PipelineOptions):
@@ -53,3 +70,19 @@ def show_help_if_asked(argv: list[str], prog: str, description: str, *option_cla
         for option_class in option_classes:
             option_class._add_argparse_args(parser)
         parser.parse_args(["--help"])
+
+
+def read_config(options: ReadOptions) -> ReadConfig:
+    """The ``ReadConfig`` that ``ReadOptions`` describe; raises ``ValueError`` for a malformed ``--meta_columns``."""
+    columns = None
+    if options.id_column or options.text_column or options.meta_columns:
+        meta = {}
+        for pair in filter(None, (options.meta_columns or "").split(",")):
+            key, sep, column = pair.partition("=")
+            if not sep or not column:
+                raise ValueError(f"--meta_columns expects KEY=COLUMN pairs, got {pair!r}")
+            meta[key.strip()] = column.strip()
+        columns = ColumnMap.from_dict({"id": options.id_column or "note_id", "text": options.text_column or "text",
+                                       "meta": meta})
+    return ReadConfig(input_format=options.input_format, columns=columns, max_note_chars=options.max_note_chars,
+                      archive_limits=ArchiveLimits(options.max_member_bytes, options.max_archive_ratio))

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
+import json
+import tarfile
+import zipfile
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import pytest
 
@@ -45,3 +52,38 @@ def in_process_pipeline():
     from apache_beam.testing.test_pipeline import TestPipeline
 
     return TestPipeline(runner=FnApiRunner())
+
+
+def write_mixed_sources(tmp_path: Path) -> Path:
+    """One directory with every supported source format, good and bad inputs among them."""
+    root = tmp_path / "mixed"
+    root.mkdir()
+    (root / "plain.txt").write_text("Coumadin 5 mg PO qhs.\n", encoding="utf-8")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in {"ward/1.txt": b"lasix 40mg iv bid", "ward/2.txt": b"", "../x.txt": b"no"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    (root / "batch.tar.gz").write_bytes(buffer.getvalue())
+    with zipfile.ZipFile(root / "letters.zip", "w") as archive:
+        archive.writestr("l1.txt", "Metformin 1000 mg twice a day.")
+    (root / "NOTEEVENTS.csv.gz").write_bytes(gzip.compress(
+        b'ROW_ID,SUBJECT_ID,HADM_ID,CHARTDATE,CATEGORY,ISERROR,TEXT\n'
+        b'11,5,50,2101-01-01,Nursing,,"KCl 20 mEq po x1\nfor K 3.3"\n'
+        b'12,5,50,2101-01-01,Nursing,1,"wrong patient"\n'
+        b'11,5,50,2101-01-01,Nursing,,"duplicate row id"\n'))
+    (root / "extra.jsonl").write_text(json.dumps({"note_id": "j1", "text": "vanco 1 g IV q12h"}) + "\nnot json\n")
+    pq.write_table(pa.table({"note_id": ["p1", "p2"], "text": ["ASA 81 mg daily", "Zofran 4 mg prn"]}),
+                   root / "table.parquet", row_group_size=1)
+    (root / "id.text").write_text("START_OF_RECORD=7||||3||||\nHEPARIN 5000 UNITS SC\n||||END_OF_RECORD\n")
+    (root / "broken.zip").write_bytes(b"PK\x03\x04 truncated")
+    return root
+
+
+MIXED_NOTE_IDS = {"plain", "batch/ward/1", "letters/l1", "11", "j1", "p1", "p2", "7-3"}
+
+
+@pytest.fixture()
+def mixed_dir(tmp_path: Path) -> Path:
+    return write_mixed_sources(tmp_path)

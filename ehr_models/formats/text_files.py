@@ -47,4 +47,4 @@ def note_id_for(path: str, base: str | None) -> str:
 
 def is_hidden(relative_path: str) -> bool:
     """Hidden files and folders (``.DS_Store``, ``.git/``) are not notes."""
-    return any(part.startswith(".") for part in relative_path.split("/"))
+    return any(part.startswith(".") and part not in (".", "..") for part in relative_path.split("/"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import BinaryIO
 
 from ehr_models.records import BinaryContent
 
@@ -44,3 +45,17 @@ def decode_note(data: bytes, binary_probe: int = 8192) -> tuple[str, str]:
     if not _MULTIBYTE_UTF8.search(data):
         return data.decode("cp1252", errors="ehrbeam-latin1-byte"), "cp1252"
     return data.decode("utf-8", errors="ehrbeam-replace-per-byte"), "utf-8+replace"
+
+
+def decode_stream_encoding(handle: BinaryIO, probe_bytes: int = 1 << 20) -> str:
+    """The encoding policy of ``decode_note`` decided once for a large stream (a CSV) from its first MiB:
+    ``utf-8`` or ``cp1252``. Rewinds ``handle``, which must be seekable (local, fsspec and gzip files are)."""
+    head = handle.read(probe_bytes)
+    handle.seek(0)
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start >= len(head) - 3:  # the probe cut a multi-byte character in half
+            return "utf-8"
+    return "cp1252" if not _MULTIBYTE_UTF8.search(head) else "utf-8"

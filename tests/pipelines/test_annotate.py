@@ -7,8 +7,9 @@ from ehr_models.annotation import LABELS
 from ehr_models.registry import register
 from pipelines.annotate import build, run
 from pipelines.options import sample_notes_dir
-from tests.conftest import NURSING_NOTE, in_process_pipeline
+from tests.conftest import MIXED_NOTE_IDS, NURSING_NOTE, in_process_pipeline
 from transforms import schemas
+from transforms.read import ReadConfig
 
 
 def read(output: Path, name: str) -> list[dict]:
@@ -121,7 +122,7 @@ def test_annotation_failures_are_recorded_without_note_text(tmp_path):
     (tmp_path / "in" / "n1.txt").write_text(NURSING_NOTE, encoding="utf-8")
     output = tmp_path / "out"
     with in_process_pipeline() as pipeline:
-        build(pipeline, str(tmp_path / "in"), str(output), "exploding", "run-x", 10_000)
+        build(pipeline, str(tmp_path / "in"), str(output), "exploding", "run-x", ReadConfig())
     (error,) = read(output, "errors")
     assert error["note_id"] == "n1" and error["stage"] == "annotate" and error["error_type"] == "ValueError"
     assert "lasix" not in error["message"].lower() and "NSG" not in error["message"]
@@ -150,3 +151,15 @@ def test_cli_help_lists_the_job_options():
     done = subprocess.run([sys.executable, "-m", "pipelines.annotate", "--help"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and "--input" in done.stdout and "--output" in done.stdout
+
+
+def test_every_format_reads_the_same_on_both_direct_runner_modes(mixed_dir, tmp_path):
+    base = ["--input", str(mixed_dir), "--run_id=fixed", "--runner=DirectRunner"]
+    run(base + ["--output", str(tmp_path / "one")])
+    run(base + ["--direct_num_workers=2", "--direct_running_mode=multi_processing", "--output", str(tmp_path / "two")])
+    for name in ("entities", "relations", "notes", "errors"):
+        one = sorted(map(repr, (sorted(r.items()) for r in read(tmp_path / "one", name))))
+        two = sorted(map(repr, (sorted(r.items()) for r in read(tmp_path / "two", name))))
+        assert one == two, name
+    annotated = {r["note_id"] for r in read(tmp_path / "one", "notes") if r["status"] == "annotated"}
+    assert annotated == MIXED_NOTE_IDS
