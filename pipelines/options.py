@@ -46,6 +46,9 @@ class ReadOptions(PipelineOptions):
                                  + ", ".join(META_KEYS) + " (e.g. patient_id=SUBJECT_ID,note_date=CHARTDATE).")
         parser.add_argument("--max_member_bytes", type=int, default=DEFAULT_MAX_MEMBER_BYTES,
                             help="Archive members larger than this once decompressed go to errors/.")
+        parser.add_argument("--skip_cross_file_duplicate_check", action="store_true",
+                            help="Do not look for note ids repeated across input files (saves memory that grows "
+                                 "with the note count on DirectRunner; repeats within a file are always caught).")
         parser.add_argument("--max_archive_ratio", type=float, default=DEFAULT_MAX_RATIO,
                             help="Zip members compressed more than this ratio go to errors/ (zip bombs).")
 
@@ -85,4 +88,5 @@ def read_config(options: ReadOptions) -> ReadConfig:
         columns = ColumnMap.from_dict({"id": options.id_column or "note_id", "text": options.text_column or "text",
                                        "meta": meta})
     return ReadConfig(input_format=options.input_format, columns=columns, max_note_chars=options.max_note_chars,
-                      archive_limits=ArchiveLimits(options.max_member_bytes, options.max_archive_ratio))
+                      archive_limits=ArchiveLimits(options.max_member_bytes, options.max_archive_ratio),
+                      cross_file_duplicates=not options.skip_cross_file_duplicate_check)

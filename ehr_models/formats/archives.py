@@ -88,6 +88,7 @@ def iter_tar(handle: BinaryIO, stem: str, limits: ArchiveLimits = ArchiveLimits(
         stream = _decompressed(handle)
         with tarfile.open(fileobj=stream, mode="r|") as archive:
             for info in archive:
+                archive.members.clear()  # tarfile keeps every header it has read: memory would grow per member
                 if info.isdir() or is_hidden(info.name):
                     continue
                 note_id = _note_id(stem, info.name)
