@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 # Metadata keys a source may fill; they become nullable columns of OUTPUT/notes.
 META_KEYS = ("patient_id", "encounter_id", "note_date", "category")
 
 
+class OffsetsBack(Protocol):
+    def to_original(self, start: int, end: int) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class Deidentified:
+    """A note's de-identified text, its PHI spans (ORIGINAL offsets, labels only) and the map back."""
+
+    text: str
+    phi: tuple[tuple[int, int, str], ...]
+    offsets: OffsetsBack
+
+
 @dataclass(frozen=True)
 class Note:
     note_id: str
-    text: str
+    text: str  # the ORIGINAL text: every offset written anywhere indexes it
     source: str  # where it came from (a path or URL, plus archive member / row where relevant)
     encoding: str = "utf-8"  # how its bytes were decoded: "utf-8", "cp1252" or "utf-8+replace"
     meta: dict[str, str] = field(default_factory=dict)
+    deid: Deidentified | None = None
+
+    @property
+    def working_text(self) -> str:
+        """What models read: the de-identified text once de-identification has run, else the original."""
+        return self.deid.text if self.deid is not None else self.text
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets of a span of ``working_text`` in the original text."""
+        return self.deid.offsets.to_original(start, end) if self.deid is not None else (start, end)
+
+    def overlaps_phi(self, start: int, end: int) -> bool:
+        """Whether an ORIGINAL-offset span touches PHI (such a span must never be written out)."""
+        return self.deid is not None and any(start < e and s < end for s, e, _ in self.deid.phi)
 
 
 class NoteError(Exception):

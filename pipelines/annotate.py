@@ -13,38 +13,49 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import (AnnotateOptions, ReadOptions, new_run_id, read_config, sample_notes_dir,
-                               show_help_if_asked)
+from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_engine_config, new_run_id,
+                               read_config, sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from ehr_models.registry import available
 from transforms.annotate import Annotate
+from transforms.deid import Deidentify
 from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str, run_id: str,
-          read: ReadConfig, num_shards: int = 0) -> None:
-    """Wire ReadNotes -> Annotate -> WriteDatasets onto ``pipeline``."""
+          read: ReadConfig, num_shards: int = 0, deid: dict | None = None) -> None:
+    """Wire ReadNotes -> Deidentify -> Annotate -> WriteDatasets onto ``pipeline``. ``deid`` holds the
+    Deidentify arguments (``engine_config``, ``mode``, ``salt_env``); ``None`` skips de-identification."""
     read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read)
-    annotated = read["notes"] | "Annotate" >> Annotate({"type": model}, run_id)
+    stages = [read]
+    notes = read["notes"]
+    if deid is not None:
+        stages.append(notes | "Deidentify" >> Deidentify(run_id=run_id, **deid))
+        notes = stages[-1]["notes"]
+    annotated = notes | "Annotate" >> Annotate({"type": model}, run_id)
     datasets = {
         "entities": annotated["entities"],
         "relations": annotated["relations"],
-        "notes": (read["note_rows"], annotated["notes"]) | "AllNoteRows" >> beam.Flatten(),
-        "errors": (read["errors"], annotated["errors"]) | "AllErrors" >> beam.Flatten(),
+        "notes": tuple(s["note_rows"] for s in stages) + (annotated["notes"],) | "AllNoteRows" >> beam.Flatten(),
+        "errors": tuple(s["errors"] for s in stages) + (annotated["errors"],) | "AllErrors" >> beam.Flatten(),
     }
     _ = datasets | "WriteDatasets" >> WriteDatasets(output, num_shards)
 
 
 def run(argv: list[str] | None = None) -> dict:
-    show_help_if_asked(argv or [], "python -m pipelines.annotate", __doc__, ReadOptions, AnnotateOptions)
+    show_help_if_asked(argv or [], "python -m pipelines.annotate", __doc__, ReadOptions, DeidOptions, AnnotateOptions)
     options = PipelineOptions(argv)
     read_options, annotate_options = options.view_as(ReadOptions), options.view_as(AnnotateOptions)
+    deid_options = options.view_as(DeidOptions)
     if annotate_options.model not in available():
         raise SystemExit(f"unknown --model {annotate_options.model!r}; available: {', '.join(available())}")
     try:
         config = read_config(read_options)
-    except ValueError as error:
+        deid = None if deid_options.skip_deid else {"engine_config": deid_engine_config(deid_options),
+                                                    "mode": deid_options.deid_mode,
+                                                    "salt_env": deid_options.deid_salt_env}
+    except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
     input_spec = read_options.input or sample_notes_dir()
@@ -52,7 +63,7 @@ def run(argv: list[str] | None = None) -> dict:
     clear_datasets(output)
     started = time.monotonic()
     with create_pipeline(options) as pipeline:
-        build(pipeline, input_spec, output, annotate_options.model, run_id, config, annotate_options.num_shards)
+        build(pipeline, input_spec, output, annotate_options.model, run_id, config, annotate_options.num_shards, deid)
     summary = summarize(output, time.monotonic() - started)
     print(format_summary(summary, run_id))
     return summary.to_dict()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import importlib.resources
 import secrets
 
+import fsspec
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from ehr_models.formats.archives import DEFAULT_MAX_MEMBER_BYTES, DEFAULT_MAX_RATIO, ArchiveLimits
@@ -53,6 +55,20 @@ class ReadOptions(PipelineOptions):
                             help="Zip members compressed more than this ratio go to errors/ (zip bombs).")
 
 
+class DeidOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--skip_deid", action="store_true",
+                            help="Do not de-identify first (only for corpora that are already de-identified).")
+        parser.add_argument("--deid_mode", default="mask", choices=("mask", "surrogate"),
+                            help="mask: [**LABEL**]; surrogate: realistic stand-ins, dates shifted per patient.")
+        parser.add_argument("--deid_config", default=None,
+                            help="JSON file with a de-identification engine configuration (default: built-in).")
+        parser.add_argument("--deid_salt_env", default="EHRBEAM_DEID_SALT",
+                            help="Environment variable holding the secret salt for surrogate mode (set it on "
+                                 "every worker; the salt never enters the pipeline graph).")
+
+
 class AnnotateOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
@@ -90,3 +106,11 @@ def read_config(options: ReadOptions) -> ReadConfig:
     return ReadConfig(input_format=options.input_format, columns=columns, max_note_chars=options.max_note_chars,
                       archive_limits=ArchiveLimits(options.max_member_bytes, options.max_archive_ratio),
                       cross_file_duplicates=not options.skip_cross_file_duplicate_check)
+
+
+def deid_engine_config(options: DeidOptions) -> dict | None:
+    """The engine configuration named by ``--deid_config`` (None: the built-in default)."""
+    if not options.deid_config:
+        return None
+    with fsspec.open(options.deid_config, "rt", encoding="utf-8") as handle:
+        return json.load(handle)

@@ -21,21 +21,32 @@ NOTES_TAG = "notes"
 
 
 def annotation_rows(note: Note, annotation: Annotation, model_name: str, model_version: str,
-                    run_id: str) -> tuple[list[dict], list[dict]]:
-    """Entity and relation rows for one note. Entity ids are ``T1``, ``T2``... in text order, unique per note."""
+                    run_id: str) -> tuple[list[dict], list[dict], int]:
+    """Entity and relation rows for one note, and how many entities were dropped for touching PHI.
+
+    ``annotation`` indexes ``note.working_text``; rows are written in ORIGINAL offsets. An entity whose original
+    span overlaps PHI is dropped with its relations: it was found on a mask or surrogate, and writing its original
+    text would leak the PHI. Entity ids are ``T1``, ``T2``... in text order, unique per note."""
     provenance = {"model_name": model_name, "model_version": model_version, "run_id": run_id}
-    ids = [f"T{i + 1}" for i in range(len(annotation.entities))]
+    kept: dict[int, tuple[int, int]] = {}
+    for index, entity in enumerate(annotation.entities):
+        start, end = note.to_original(entity.start, entity.end)
+        if not note.overlaps_phi(start, end):
+            kept[index] = (start, end)
+    order = sorted(kept, key=lambda i: kept[i])
+    ids = {index: f"T{n + 1}" for n, index in enumerate(order)}
     entities = [
-        schemas.row(schemas.ENTITIES, note_id=note.note_id, entity_id=ids[i], label=e.label, start=e.start,
-                    end=e.end, text=note.text[e.start : e.end], score=float(e.score), **provenance)
-        for i, e in enumerate(annotation.entities)
+        schemas.row(schemas.ENTITIES, note_id=note.note_id, entity_id=ids[i], label=annotation.entities[i].label,
+                    start=kept[i][0], end=kept[i][1], text=note.text[kept[i][0] : kept[i][1]],
+                    score=float(annotation.entities[i].score), **provenance)
+        for i in order
     ]
     relations = [
         schemas.row(schemas.RELATIONS, note_id=note.note_id, head_id=ids[r.head], tail_id=ids[r.tail],
                     label=annotation.entities[r.tail].label, score=float(r.score), **provenance)
-        for r in annotation.relations
+        for r in annotation.relations if r.head in ids and r.tail in ids
     ]
-    return entities, relations
+    return entities, relations, len(annotation.entities) - len(kept)
 
 
 class AnnotateNotes(beam.DoFn):
@@ -57,13 +68,14 @@ class AnnotateNotes(beam.DoFn):
         self._notes = Metrics.counter("annotate", "notes_annotated")
         self._failed = Metrics.counter("annotate", "notes_failed")
         self._entities = Metrics.counter("annotate", "entities")
+        self._dropped = Metrics.counter("annotate", "entities_on_phi_dropped")
 
     def process(self, note: Note) -> Iterator:
         annotator = self._annotator
         try:
-            tokens = len(tokenize(note.text))
-            entities, relations = annotation_rows(note, annotator.predict(note.text), annotator.name,
-                                                  annotator.version, self.run_id)
+            tokens = len(tokenize(note.working_text))
+            entities, relations, dropped = annotation_rows(note, annotator.predict(note.working_text),
+                                                           annotator.name, annotator.version, self.run_id)
         except Exception as error:
             _LOGGER.warning("note %s failed annotation: %s", note.note_id, type(error).__name__)
             self._failed.inc()
@@ -74,6 +86,7 @@ class AnnotateNotes(beam.DoFn):
             return
         self._notes.inc()
         self._entities.inc(len(entities))
+        self._dropped.inc(dropped)
         yield beam.pvalue.TaggedOutput(NOTES_TAG, note_row(self.run_id, note.note_id, note.source, "annotated",
                                                            len(note.text), tokens, note.encoding, note.meta))
         yield from entities

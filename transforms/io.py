@@ -28,19 +28,21 @@ def clear_datasets(output: str, names=tuple(schemas.DATASETS)) -> None:
 
 
 class WriteDatasets(beam.PTransform):
-    """Write ``{name: PCollection of row dicts}`` as Parquet datasets ``output/NAME/part-*.parquet``."""
+    """Write ``{name: PCollection of row dicts}`` as Parquet datasets ``output/NAME/part-*.parquet``; ``datasets``
+    maps names to schemas (default: the annotate job's four)."""
 
-    def __init__(self, output: str, num_shards: int = 0) -> None:
+    def __init__(self, output: str, num_shards: int = 0, datasets: dict | None = None) -> None:
         super().__init__()
         self.output = output
         self.num_shards = num_shards
+        self.schemas = datasets or schemas.DATASETS
 
     def expand(self, datasets: dict):
         results = {}
         for name, rows in datasets.items():
             results[name] = rows | f"Write{name.capitalize()}" >> beam.io.WriteToParquet(
                 FileSystems.join(self.output, name, "part"),
-                schema=schemas.DATASETS[name],
+                schema=self.schemas[name],
                 file_name_suffix=".parquet",
                 num_shards=self.num_shards,
             )

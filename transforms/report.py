@@ -17,6 +17,7 @@ class RunSummary:
     notes_by_status: Counter = field(default_factory=Counter)
     entities_by_label: Counter = field(default_factory=Counter)
     relations: int = 0
+    phi_by_label: Counter = field(default_factory=Counter)
     errors_by_stage: Counter = field(default_factory=Counter)
     input_errors: int = 0  # error rows with no note id: inputs that failed before any note was read
     elapsed_s: float = 0.0
@@ -29,7 +30,8 @@ class RunSummary:
         return {
             "output": self.output, "notes_read": self.notes_read, "notes_by_status": dict(self.notes_by_status),
             "entities_by_label": {label: self.entities_by_label.get(label, 0) for label in LABELS},
-            "relations": self.relations, "errors_by_stage": dict(self.errors_by_stage),
+            "relations": self.relations, "phi_by_label": dict(self.phi_by_label),
+            "errors_by_stage": dict(self.errors_by_stage),
             "input_errors": self.input_errors, "elapsed_s": round(self.elapsed_s, 2),
         }
 
@@ -49,23 +51,36 @@ def summarize(output: str, elapsed_s: float = 0.0) -> RunSummary:
         notes_by_status=Counter(_column(output, "notes", "status")),
         entities_by_label=Counter(_column(output, "entities", "label")),
         relations=len(_column(output, "relations", "note_id")),
+        phi_by_label=Counter(_column(output, "phi", "label")),
         errors_by_stage=Counter(stage for stage, _ in errors),
         input_errors=sum(1 for _, note_id in errors if note_id is None),
         elapsed_s=elapsed_s,
     )
 
 
-def format_summary(summary: RunSummary, run_id: str) -> str:
+def format_summary(summary: RunSummary, run_id: str, job: str = "annotate") -> str:
+    """The lines a person reads at the end of a run (counts and ids only)."""
     status = summary.notes_by_status
-    labels = ", ".join(f"{label} {summary.entities_by_label.get(label, 0)}" for label in LABELS)
     errors = sum(summary.errors_by_stage.values())
     by_stage = ", ".join(f"{stage} {count}" for stage, count in sorted(summary.errors_by_stage.items()))
-    return "\n".join([
-        f"ehrbeam annotate: run {run_id} finished in {summary.elapsed_s:.1f} s",
-        f"  output     {summary.output}/{{entities,relations,notes,errors}}/",
-        f"  notes      {summary.notes_read} read: {status.get('annotated', 0)} annotated, "
+    done = status.get("annotated", 0) + status.get("deidentified", 0)
+    lines = [
+        f"ehrbeam {job}: run {run_id} finished in {summary.elapsed_s:.1f} s",
+        f"  output     {summary.output}/{{{','.join(_datasets(job))}}}/",
+        f"  notes      {summary.notes_read} read: {done} {'annotated' if job == 'annotate' else 'de-identified'}, "
         f"{status.get('error', 0)} errors, {status.get('skipped', 0)} skipped",
-        f"  entities   {sum(summary.entities_by_label.values())}: {labels}",
-        f"  relations  {summary.relations}",
-        f"  errors     {errors}" + (f" ({by_stage}; {summary.input_errors} inputs unreadable)" if errors else ""),
-    ])
+    ]
+    if job == "annotate":
+        labels = ", ".join(f"{label} {summary.entities_by_label.get(label, 0)}" for label in LABELS)
+        lines += [f"  entities   {sum(summary.entities_by_label.values())}: {labels}",
+                  f"  relations  {summary.relations}"]
+    else:
+        labels = ", ".join(f"{label} {count}" for label, count in sorted(summary.phi_by_label.items()))
+        lines.append(f"  phi        {sum(summary.phi_by_label.values())}" + (f": {labels}" if labels else ""))
+    lines.append(f"  errors     {errors}" + (f" ({by_stage}; {summary.input_errors} inputs unreadable)" if errors
+                                             else ""))
+    return "\n".join(lines)
+
+
+def _datasets(job: str) -> tuple[str, ...]:
+    return ("entities", "relations", "notes", "errors") if job == "annotate" else ("notes", "phi", "errors")

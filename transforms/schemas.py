@@ -56,8 +56,21 @@ ERRORS = pa.schema([
     ("run_id", pa.string()),
 ])
 
+# pipelines.deidentify: PHI spans as offsets into the ORIGINAL note and labels; never the PHI text.
+PHI = pa.schema([
+    ("note_id", pa.string()),
+    ("start", pa.int64()),
+    ("end", pa.int64()),
+    ("label", pa.string()),
+    ("run_id", pa.string()),
+])
+
+# pipelines.deidentify's notes/: the note columns plus the de-identified text.
+DEID_NOTES = pa.schema(list(NOTES) + [("text", pa.string())])
+
 DATASETS: dict[str, pa.Schema] = {"entities": ENTITIES, "relations": RELATIONS, "notes": NOTES, "errors": ERRORS}
-NOTE_STATUSES = ("annotated", "error", "skipped")
+DEID_DATASETS: dict[str, pa.Schema] = {"notes": DEID_NOTES, "phi": PHI, "errors": ERRORS}
+NOTE_STATUSES = ("annotated", "deidentified", "error", "skipped")
 ENTITY_LABELS = LABELS
 
 

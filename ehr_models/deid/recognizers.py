@@ -1,0 +1,135 @@
+"""The recognizer interface, the per-note context every recognizer shares, and the registry of recognizer kinds.
+
+A recognizer is anything with ``name``, ``find(note) -> list[PhiSpan]`` and ``to_dict()``. Patterns, gazetteers,
+context rules and (later) a learned sequence tagger all plug in the same way: register a factory under a kind
+name and list ``{"type": KIND, ...}`` in the engine configuration. ``TaggerRecognizer`` is the seam for a tagger.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Protocol, runtime_checkable
+
+from ehr_models.deid.phi import PhiSpan
+from ehr_models.text import Token, tokenize
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class NoteContext:
+    """One note as recognizers see it: the text, its tokens (project tokenizer) and what earlier recognizers found.
+
+    ``found`` grows as the engine runs recognizers in order, so context rules can build on structured hits.
+    """
+
+    text: str
+    found: list[PhiSpan] = field(default_factory=list)
+
+    @cached_property
+    def tokens(self) -> list[Token]:
+        return tokenize(self.text)
+
+    @cached_property
+    def lowered(self) -> list[str]:
+        return [token.text.lower() for token in self.tokens]
+
+    @cached_property
+    def mixed_case(self) -> bool:
+        """True when capitals carry information: the note is neither shouted in capitals nor typed all lower."""
+        letters = [c for c in self.text if c.isalpha()]
+        if len(letters) < 20:
+            return False
+        upper = sum(c.isupper() for c in letters) / len(letters)
+        return 0.05 < upper < 0.6
+
+    @cached_property
+    def line_starts(self) -> frozenset[int]:
+        """Token indices that begin a line (after a newline or at the start): a capital there says little."""
+        starts, previous_end = set(), 0
+        for i, token in enumerate(self.tokens):
+            if i == 0 or "\n" in self.text[previous_end : token.start]:
+                starts.add(i)
+            previous_end = token.end
+        return frozenset(starts)
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Finds PHI candidates in a note. ``find`` is pure: same note in, same spans out; it never logs note text."""
+
+    name: str
+
+    def find(self, note: NoteContext) -> list[PhiSpan]: ...
+
+    def to_dict(self) -> dict: ...
+
+
+class Configurable:
+    """``to_dict``/``from_dict`` for a recognizer whose constructor takes only the options in ``OPTIONS``
+    (name -> default), so each recognizer states its options once."""
+
+    name: str
+    OPTIONS: dict[str, object] = {}
+
+    def to_dict(self) -> dict:
+        return {"type": self.name, **{key: getattr(self, key) for key in self.OPTIONS}}
+
+    @classmethod
+    def from_dict(cls, config: dict, **shared: object):
+        return cls(**{key: config.get(key, default) for key, default in cls.OPTIONS.items()})
+
+
+class SpanPredictor(Protocol):
+    """What a learned tagger offers: labelled character spans for a text and its tokens."""
+
+    def predict_spans(self, text: str, tokens: list[Token]) -> list[tuple[int, int, str]]: ...
+
+
+class TaggerRecognizer:
+    """Wraps a learned sequence tagger (e.g. the BiLSTM-CRF of ``ehr_models.tagging``) as one more recognizer.
+
+    ``label_map`` maps the tagger's labels to PHI labels ("PTName" -> "NAME"); unmapped labels are dropped.
+    The predictor is built by the caller from a model directory; this class only adapts its output.
+    """
+
+    def __init__(self, predictor: SpanPredictor, label_map: dict[str, str], name: str = "tagger",
+                 model_path: str | None = None) -> None:
+        self.predictor = predictor
+        self.label_map = label_map
+        self.name = name
+        self.model_path = model_path
+
+    def find(self, note: NoteContext) -> list[PhiSpan]:
+        spans = self.predictor.predict_spans(note.text, note.tokens)
+        return [PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
+                if label in self.label_map]
+
+    def to_dict(self) -> dict:
+        return {"type": "tagger", "name": self.name, "label_map": dict(self.label_map), "model_path": self.model_path}
+
+
+# A factory takes the recognizer's config dict plus the engine's shared resources as keywords (``site``,
+# ``vocabulary``); it ignores those it does not use.
+_FACTORIES: dict[str, Callable[..., Recognizer]] = {}
+
+
+def register(kind: str, factory: Callable[..., Recognizer]) -> None:
+    """Make ``{"type": kind, ...}`` buildable; a tagger package registers its loader here ("tagger")."""
+    _FACTORIES[kind] = factory
+
+
+def available() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def build_recognizer(config: dict | str, **shared: object) -> Recognizer:
+    """Build a recognizer from ``{"type": KIND, ...}`` or ``KIND``; raises ``KeyError`` for an unknown kind."""
+    if isinstance(config, str):
+        config = {"type": config}
+    kind = config.get("type")
+    if kind not in _FACTORIES:
+        raise KeyError(f"unknown recognizer type {kind!r}; available: {', '.join(available())}")
+    return _FACTORIES[kind](config, **shared)

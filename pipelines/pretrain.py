@@ -1,0 +1,194 @@
+"""Pretrain word embeddings on clinical notes: a Beam corpus stage, then gensim training.
+
+    python -m pipelines.pretrain --runner=DirectRunner --input notes/ --output OUT --skip_deid
+    python -m pipelines.pretrain --output OUT --skip_corpus --algorithm word2vec   # retrain on OUT/corpus
+
+Writes ``OUT/corpus/`` (sentence shards, token counts, manifest.json), ``OUT/vectors/`` (a vectors directory:
+``ehr_models.embeddings.load_vectors``) and the ``notes/`` and ``errors/`` datasets of the output contract.
+Notes must be de-identified before they reach the corpus: until the de-identification engine lands (issue 4)
+the job refuses to run unless ``--skip_deid`` says the notes already are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from ehr_models.embeddings.corpus import read_corpus_manifest
+from ehr_models.embeddings.training import TrainingOptions, train_to_directory
+from pipelines.options import ReadOptions, new_run_id, sample_notes_dir, show_help_if_asked
+from pipelines.runner import absolute_local, create_pipeline
+from transforms.io import ReadNotes, WriteDatasets, clear_datasets
+from transforms.pretrain import BuildCorpus, STATUS
+from transforms.report import summarize
+
+CORPUS_DIR = "corpus"
+VECTORS_DIR = "vectors"
+DATASETS = ("notes", "errors")
+DEFAULT_OUTPUT = "./pretrain"
+_DEFAULTS = TrainingOptions(workers=0)
+
+
+def _add_shared(parser, name: str, **kwargs) -> None:
+    """Add an option another job's options may define already: Beam parses every ``PipelineOptions`` subclass of
+    the process with one parser, and a second ``--output`` is an error there. TODO(lead): a shared
+    ``OutputOptions`` in options.py when PretrainOptions moves there."""
+    try:
+        parser.add_argument(name, **kwargs)
+    except argparse.ArgumentError:
+        pass
+
+
+def _output(argv: list[str], parsed: str) -> str:
+    # Whoever registered --output first set its default ("./annotations" for the annotate job): only a value the
+    # user gave counts here.
+    given = any(arg == "--output" or arg.startswith("--output=") for arg in argv)
+    return parsed if given else DEFAULT_OUTPUT
+
+
+class PretrainOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        _add_shared(parser, "--output", default=DEFAULT_OUTPUT,
+                    help="Output directory: corpus/, vectors/, notes/ and errors/.")
+        _add_shared(parser, "--num_shards", type=int, default=0,
+                    help="Sentence shards to write (0: the runner decides).")
+        parser.add_argument("--skip_deid", action="store_true",
+                            help="The notes are already de-identified: do not run de-identification.")
+        parser.add_argument("--skip_training", action="store_true", help="Build the corpus only.")
+        parser.add_argument("--skip_corpus", action="store_true",
+                            help="Train only, on the corpus an earlier run left in OUTPUT/corpus.")
+        parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, choices=("word2vec", "fasttext"),
+                            help="fasttext adds character n-gram vectors for unseen and misspelt words.")
+        parser.add_argument("--architecture", default=_DEFAULTS.architecture, choices=("skipgram", "cbow"))
+        parser.add_argument("--dimensions", type=int, default=_DEFAULTS.dimensions)
+        parser.add_argument("--window", type=int, default=_DEFAULTS.window)
+        parser.add_argument("--min_count", type=int, default=_DEFAULTS.min_count,
+                            help="Tokens seen fewer times get no vector of their own.")
+        parser.add_argument("--max_vocab", type=int, default=None, help="Keep at most this many tokens.")
+        parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
+        parser.add_argument("--workers", type=int, default=0, help="Training threads (0: every core).")
+        parser.add_argument("--seed", type=int, default=_DEFAULTS.seed)
+        parser.add_argument("--bucket", type=int, default=_DEFAULTS.bucket,
+                            help="FastText n-gram hash buckets (memory: bucket x dimensions floats).")
+        parser.add_argument("--vectors_dtype", default="float32", choices=("float32", "float16"))
+
+
+def training_options(options: PretrainOptions) -> TrainingOptions:
+    return TrainingOptions(
+        algorithm=options.algorithm, architecture=options.architecture, dimensions=options.dimensions,
+        window=options.window, min_count=options.min_count, max_vocab=options.max_vocab, epochs=options.epochs,
+        workers=options.workers or os.cpu_count() or 1, seed=options.seed, bucket=options.bucket)
+
+
+def deidentify(notes: beam.PCollection, skip: bool) -> beam.PCollection:
+    """The de-identification seam. TODO(issue 4): ``notes | "Deidentify" >> Deidentify(...)`` once
+    ``ehr_models.deid`` provides an engine (and a ``transforms.deid`` DoFn wraps it); until then only notes that
+    are already de-identified may pass, and ``run`` refuses to start without ``--skip_deid``."""
+    if skip:
+        return notes
+    raise NotImplementedError("de-identification before pretraining is not available yet (issue 4)")
+
+
+def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, max_note_chars: int,
+          num_shards: int, skip_deid: bool) -> None:
+    """Wire ReadNotes -> de-identify -> BuildCorpus -> notes/errors datasets onto ``pipeline``."""
+    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, max_note_chars)
+    notes = deidentify(read["notes"], skip_deid)
+    record = {"input": input_spec, "num_shards": num_shards, "max_note_chars": max_note_chars, "run_id": run_id,
+              "deid": "skipped (input declared de-identified)" if skip_deid else "ehr_models.deid"}
+    built = notes | "BuildCorpus" >> BuildCorpus(FileSystems.join(output, CORPUS_DIR), run_id, num_shards, record)
+    datasets = {
+        "notes": (read["note_rows"], built["note_rows"]) | "AllNoteRows" >> beam.Flatten(),
+        "errors": (read["errors"], built["errors"]) | "AllErrors" >> beam.Flatten(),
+    }
+    _ = datasets | "WriteDatasets" >> WriteDatasets(output)
+
+
+def clear_corpus(corpus_dir: str) -> None:
+    """Remove the shards, counts and manifest of an earlier run (fewer shards this time would leave stale ones)."""
+    matched = [m.path for result in FileSystems.match([FileSystems.join(corpus_dir, "*")])
+               for m in result.metadata_list]
+    if matched:
+        FileSystems.delete(matched)
+
+
+def train(output: str, options: TrainingOptions, dtype: str) -> dict:
+    """Train on ``OUTPUT/corpus`` into ``OUTPUT/vectors`` (through a local directory when the output is remote)."""
+    corpus_dir, vectors_dir = FileSystems.join(output, CORPUS_DIR), FileSystems.join(output, VECTORS_DIR)
+    if "://" not in output:
+        return train_to_directory(corpus_dir, vectors_dir, options, dtype)
+    with tempfile.TemporaryDirectory() as local:
+        record = train_to_directory(corpus_dir, local, options, dtype)
+        for name in os.listdir(local):
+            with open(os.path.join(local, name), "rb") as source, \
+                    FileSystems.create(FileSystems.join(vectors_dir, name)) as target:
+                target.write(source.read())
+    return record
+
+
+def format_summary(result: dict) -> str:
+    lines = [f"ehrbeam pretrain: run {result['run_id']} finished in {result['elapsed_s']:.1f} s",
+             f"  output     {result['output']}/{{{CORPUS_DIR},{VECTORS_DIR},notes,errors}}/"]
+    if "notes_by_status" in result:
+        status = result["notes_by_status"]
+        lines.append(f"  notes      {sum(status.values())} read: {status.get(STATUS, 0)} {STATUS}, "
+                     f"{status.get('error', 0)} errors, {status.get('skipped', 0)} skipped")
+    corpus = result["corpus"]
+    lines.append(f"  corpus     {corpus['sentences']} sentences, {corpus['tokens']} tokens, {corpus['vocab_size']} "
+                 f"distinct, {len(corpus['shards'])} shards ({corpus['input_fingerprint'][:27]}...)")
+    if "training" in result:
+        training = result["training"]
+        lines.append(f"  vectors    {training['algorithm']} {training['architecture']} {training['dimensions']}-d, "
+                     f"{result['vocabulary']} tokens (min_count {training['min_count']}); "
+                     f"{result['words_per_second']} words/s")
+    return "\n".join(lines)
+
+
+def run(argv: list[str] | None = None) -> dict:
+    show_help_if_asked(argv or [], "python -m pipelines.pretrain", __doc__, ReadOptions, PretrainOptions)
+    options = PipelineOptions(argv)
+    read_options, pretrain = options.view_as(ReadOptions), options.view_as(PretrainOptions)
+    if not (pretrain.skip_deid or pretrain.skip_corpus):
+        raise SystemExit("pretrain: de-identification is not available yet (issue 4). Pass --skip_deid only for "
+                         "notes that are already de-identified; PHI must never reach the embedding vocabulary.")
+    run_id = read_options.run_id or new_run_id()
+    output = absolute_local(_output(argv or [], pretrain.output))
+    started = time.monotonic()
+    result: dict = {"run_id": run_id, "output": output}
+    if not pretrain.skip_corpus:
+        clear_datasets(output, DATASETS)
+        clear_corpus(FileSystems.join(output, CORPUS_DIR))
+        with create_pipeline(options) as pipeline:
+            build(pipeline, read_options.input or sample_notes_dir(), output, run_id, read_options.max_note_chars,
+                  pretrain.num_shards, pretrain.skip_deid)
+        summary = summarize(output)
+        result.update(notes_by_status=dict(summary.notes_by_status), errors_by_stage=dict(summary.errors_by_stage),
+                      input_errors=summary.input_errors)
+    result["corpus"] = read_corpus_manifest(FileSystems.join(output, CORPUS_DIR))
+    if not pretrain.skip_training and result["corpus"]["tokens"]:
+        record = train(output, training_options(pretrain), pretrain.vectors_dtype)
+        result.update(training=record["training"], train_seconds=record["train_seconds"],
+                      words_per_second=record["words_per_second"], vocabulary=record["vocabulary"])
+    result["elapsed_s"] = round(time.monotonic() - started, 2)
+    print(format_summary(result))
+    return result
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    result = run(sys.argv[1:])
+    if not result["corpus"]["tokens"]:
+        sys.exit(1)  # nothing to learn from (a mistyped --input, say): make scripts and schedulers notice
+
+
+if __name__ == "__main__":
+    main()
