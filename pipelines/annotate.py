@@ -18,9 +18,9 @@ from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_e
 from pipelines.runner import absolute_local, create_pipeline
 from ehr_models.registry import available
 from transforms.annotate import Annotate
-from transforms.deid import Deidentify
+from transforms.deid import Deidentify, describe_deid
 from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
-from transforms.report import format_summary, summarize
+from transforms.report import format_summary, summarize, write_manifest
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str, run_id: str,
@@ -65,6 +65,8 @@ def run(argv: list[str] | None = None) -> dict:
     with create_pipeline(options) as pipeline:
         build(pipeline, input_spec, output, annotate_options.model, run_id, config, annotate_options.num_shards, deid)
     summary = summarize(output, time.monotonic() - started)
+    write_manifest(output, run_id, "annotate", summary, options.get_all_options(drop_default=True),
+                   {"annotator": {"type": annotate_options.model}, "deid": deid and describe_deid(**deid)})
     print(format_summary(summary, run_id))
     return summary.to_dict()
 

@@ -20,9 +20,9 @@ from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_e
                                read_config, sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from transforms import schemas
-from transforms.deid import Deidentify, deidentified_note_row, phi_rows
+from transforms.deid import Deidentify, deidentified_note_row, describe_deid, phi_rows
 from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
-from transforms.report import format_summary, summarize
+from transforms.report import format_summary, summarize, write_manifest
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read: ReadConfig,
@@ -59,6 +59,8 @@ def run(argv: list[str] | None = None) -> dict:
         build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, engine_config,
               deid_options.deid_mode, deid_options.deid_salt_env, options.view_as(AnnotateOptions).num_shards)
     summary = summarize(output, time.monotonic() - started)
+    write_manifest(output, run_id, "deidentify", summary, options.get_all_options(drop_default=True),
+                   {"deid": describe_deid(engine_config, deid_options.deid_mode, deid_options.deid_salt_env)})
     print(format_summary(summary, run_id, job="deidentify"))
     return summary.to_dict()
 

@@ -7,6 +7,8 @@ graph (which runners store and display).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import replace
@@ -15,7 +17,7 @@ from typing import Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from ehr_models.deid.engine import DeidConfigError, DeidEngine
+from ehr_models.deid.engine import ENGINE_VERSION, DeidConfigError, DeidEngine
 from ehr_models.records import Deidentified, Note
 from transforms import schemas
 from transforms.read import ERRORS_TAG, NOTE_ROWS_TAG, error_row, note_row
@@ -89,3 +91,11 @@ def deidentified_note_row(note: Note, run_id: str) -> dict:
     return schemas.row(schemas.DEID_NOTES, note_id=note.note_id, source=note.source, characters=len(note.text),
                        status="deidentified", encoding=note.encoding, run_id=run_id, text=note.working_text,
                        **note.meta)
+
+
+def describe_deid(engine_config: dict | None, mode: str, salt_env: str) -> dict:
+    """What a run manifest records of de-identification: mode and a fingerprint of the configuration. A fitted
+    configuration holds a site's clinician and place names, so it is never copied into outputs."""
+    canonical = json.dumps(engine_config, sort_keys=True) if engine_config else "default"
+    return {"mode": mode, "salt_env": salt_env, "engine_version": ENGINE_VERSION,
+            "config_sha256": hashlib.sha256(canonical.encode()).hexdigest()}

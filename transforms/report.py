@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import datetime
+import json
+
 import fsspec
 import pyarrow.dataset as ds
 
+from ehr_models import __version__
 from ehr_models.annotation import LABELS
 
 
@@ -84,3 +88,20 @@ def format_summary(summary: RunSummary, run_id: str, job: str = "annotate") -> s
 
 def _datasets(job: str) -> tuple[str, ...]:
     return ("entities", "relations", "notes", "errors") if job == "annotate" else ("notes", "phi", "errors")
+
+
+def write_manifest(output: str, run_id: str, job: str, summary: RunSummary, options: dict,
+                   components: dict) -> str:
+    """Write ``OUTPUT/runs/RUN_ID.json``: what ran (job, version, components, options) and what came out
+    (the summary's counts). Returns its path. Carries ids and counts only."""
+    manifest = {
+        "run_id": run_id, "job": job, "ehrbeam_version": __version__,
+        "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "components": components, "options": options, **summary.to_dict(),
+    }
+    path = f"{output.rstrip('/')}/runs/{run_id}.json"
+    fs, local = fsspec.core.url_to_fs(path)
+    fs.makedirs(local.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(local, "w") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True, default=str)
+    return path

@@ -62,3 +62,16 @@ def test_annotate_deidentifies_first_and_writes_original_offsets_without_phi(not
     for name in ("notes", "errors", "relations"):
         dumped = repr(read(output, name))
         assert not any(phi in dumped for phi in PHI_STRINGS), name
+
+
+def test_run_manifest_records_counts_and_components_without_text(note_dir, tmp_path):
+    import json
+
+    output = tmp_path / "out"
+    summary = annotate(["--runner=DirectRunner", "--input", str(note_dir), "--output", str(output), "--run_id=m1"])
+    manifest = json.loads((output / "runs" / "m1.json").read_text())
+    assert manifest["job"] == "annotate" and manifest["notes_read"] == summary["notes_read"] == 1
+    assert manifest["entities_by_label"] == summary["entities_by_label"]
+    assert manifest["components"]["deid"]["mode"] == "mask" and len(manifest["components"]["deid"]["config_sha256"]) == 64
+    dumped = json.dumps(manifest)
+    assert not any(phi in dumped for phi in PHI_STRINGS) and "Lasix" not in dumped
