@@ -13,8 +13,8 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_engine_config, new_run_id,
-                               read_config, sample_notes_dir, show_help_if_asked)
+from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_arguments, new_run_id, read_config,
+                               sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from ehr_models.registry import available
 from transforms.annotate import Annotate
@@ -47,14 +47,11 @@ def run(argv: list[str] | None = None) -> dict:
     show_help_if_asked(argv or [], "python -m pipelines.annotate", __doc__, ReadOptions, DeidOptions, AnnotateOptions)
     options = PipelineOptions(argv)
     read_options, annotate_options = options.view_as(ReadOptions), options.view_as(AnnotateOptions)
-    deid_options = options.view_as(DeidOptions)
     if annotate_options.model not in available():
         raise SystemExit(f"unknown --model {annotate_options.model!r}; available: {', '.join(available())}")
     try:
         config = read_config(read_options)
-        deid = None if deid_options.skip_deid else {"engine_config": deid_engine_config(deid_options),
-                                                    "mode": deid_options.deid_mode,
-                                                    "salt_env": deid_options.deid_salt_env}
+        deid = deid_arguments(options.view_as(DeidOptions))
     except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()

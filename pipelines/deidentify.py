@@ -16,8 +16,8 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_engine_config, new_run_id,
-                               read_config, sample_notes_dir, show_help_if_asked)
+from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_arguments, new_run_id, read_config,
+                               sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from transforms import schemas
 from transforms.deid import Deidentify, deidentified_note_row, describe_deid, phi_rows
@@ -25,11 +25,12 @@ from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize, write_manifest
 
 
-def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read: ReadConfig,
-          engine_config: dict | None, mode: str, salt_env: str, num_shards: int = 0) -> None:
-    """Wire ReadNotes -> Deidentify -> WriteDatasets (notes, phi, errors) onto ``pipeline``."""
+def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read: ReadConfig, deid: dict,
+          num_shards: int = 0) -> None:
+    """Wire ReadNotes -> Deidentify -> WriteDatasets (notes, phi, errors) onto ``pipeline``; ``deid`` holds the
+    Deidentify arguments (``engine_config``, ``mode``, ``salt_env``)."""
     read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read)
-    deid = read["notes"] | "Deidentify" >> Deidentify(engine_config, mode, run_id, salt_env)
+    deid = read["notes"] | "Deidentify" >> Deidentify(run_id=run_id, **deid)
     failed_rows = (read["note_rows"], deid["note_rows"]) | "FailedNoteRows" >> beam.Flatten()
     datasets = {
         "notes": (
@@ -46,9 +47,12 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, re
 def run(argv: list[str] | None = None) -> dict:
     show_help_if_asked(argv or [], "python -m pipelines.deidentify", __doc__, ReadOptions, DeidOptions)
     options = PipelineOptions(argv)
-    read_options, deid_options = options.view_as(ReadOptions), options.view_as(DeidOptions)
+    read_options = options.view_as(ReadOptions)
     try:
-        config, engine_config = read_config(read_options), deid_engine_config(deid_options)
+        config = read_config(read_options)
+        deid = deid_arguments(options.view_as(DeidOptions))
+        if deid is None:
+            raise ValueError("--skip_deid cannot apply to the de-identification job itself")
     except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
@@ -56,11 +60,11 @@ def run(argv: list[str] | None = None) -> dict:
     clear_datasets(output, tuple(schemas.DEID_DATASETS))
     started = time.monotonic()
     with create_pipeline(options) as pipeline:
-        build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, engine_config,
-              deid_options.deid_mode, deid_options.deid_salt_env, options.view_as(AnnotateOptions).num_shards)
+        build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, deid,
+              options.view_as(AnnotateOptions).num_shards)
     summary = summarize(output, time.monotonic() - started)
     write_manifest(output, run_id, "deidentify", summary, options.get_all_options(drop_default=True),
-                   {"deid": describe_deid(engine_config, deid_options.deid_mode, deid_options.deid_salt_env)})
+                   {"deid": describe_deid(**deid)})
     print(format_summary(summary, run_id, job="deidentify"))
     return summary.to_dict()
 

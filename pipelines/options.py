@@ -114,3 +114,11 @@ def deid_engine_config(options: DeidOptions) -> dict | None:
         return None
     with fsspec.open(options.deid_config, "rt", encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def deid_arguments(options: DeidOptions) -> dict | None:
+    """The ``transforms.deid.Deidentify`` arguments the options describe, or None with ``--skip_deid``."""
+    if options.skip_deid:
+        return None
+    return {"engine_config": deid_engine_config(options), "mode": options.deid_mode,
+            "salt_env": options.deid_salt_env}
