@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import platform
+import shlex
 import time
 from pathlib import Path
 
@@ -72,20 +73,23 @@ def word2vec(work: Path, data_dir: Path, threads: int) -> Path:
 
 def run(corpus: str, name: str, embeddings: str | None, args: argparse.Namespace) -> dict:
     data = args.data_dir / "biomed-ner" / corpus
-    output = args.work / f"{corpus}-{name}-s{args.seed}"
-    argv = ["--train", str(data / "train.tsv"), "--dev", str(data / "devel.tsv"), "--output", str(output),
-            "--seed", str(args.seed), "--threads", str(args.threads), "--epochs", str(args.epochs),
-            "--patience", str(args.patience), "--checkpoints", str(output) + ".checkpoints"]
+    output = args.work / f"{corpus}-{name}{args.tag}-s{args.seed}"
+    argv = ["--train", str(data / "train.tsv"), "--output", str(output), "--seed", str(args.seed), "--threads",
+            str(args.threads), "--epochs", str(args.epochs), "--patience", str(args.patience), "--checkpoints",
+            str(output) + ".checkpoints"]
+    # --with-devel N: train on train+devel for N epochs (no early stopping), as papers report their test rows.
+    argv += ["--train", str(data / "devel.tsv"), "--dev-fraction", "0", "--epochs", str(args.with_devel)] \
+        if args.with_devel else ["--dev", str(data / "devel.tsv")]
     extra = RUNS[name]
     if extra is not None and embeddings:
         argv += ["--embeddings", embeddings]
-    argv += extra or []
+    argv += (extra or []) + shlex.split(args.extra)
     started = time.perf_counter()
     train_cli.main(argv)
     seconds = time.perf_counter() - started
     training = json.loads((output / "training.json").read_text(encoding="utf-8"))
     test = evaluate_token_spans(str(output), str(data / "test.tsv"), "conll", None)
-    return {"corpus": corpus, "run": name, "seed": args.seed, "test_exact": test["exact"]["entities"]["micro"],
+    return {"corpus": corpus, "run": name + args.tag, "seed": args.seed, "test_exact": test["exact"]["entities"]["micro"],
             "test_overlap_f1": test["overlap"]["entities"]["micro"]["f1"],
             "test_per_label": {k: v["f1"] for k, v in test["exact"]["entities"].items() if k != "micro"},
             "best_dev_f1": training["result"]["best_f1"], "best_epoch": training["result"]["best_epoch"],
@@ -100,8 +104,9 @@ def table(rows: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         t = r["test_exact"]
+        dev = f"{r['best_dev_f1']:.4f}" if r["best_dev_f1"] else "-"
         lines.append(f"| {r['corpus']} | {r['run']} | {t['precision']:.4f} | {t['recall']:.4f} | **{t['f1']:.4f}** | "
-                     f"{r['test_overlap_f1']:.4f} | {r['best_dev_f1']:.4f} | {r['epochs']} ({r['best_epoch']}) | "
+                     f"{r['test_overlap_f1']:.4f} | {dev} | {r['epochs']} ({r['best_epoch']}) | "
                      f"{r['train_seconds'] / 60:.1f} min |")
     return "\n".join(lines)
 
@@ -117,6 +122,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--patience", type=int, default=5)
+    parser.add_argument("--extra", default="", help="more ehr_models.train arguments for every run")
+    parser.add_argument("--tag", default="", help="suffix for run names (with --extra)")
+    parser.add_argument("--with-devel", type=int, default=0, help="train on train+devel for N epochs, no dev")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)

@@ -1,7 +1,7 @@
 """Intrinsic quality of embeddings pretrained on the real corpus (``ehr_models.embeddings.intrinsic``).
 
     python -m ehr_models.embeddings.release export --output /tmp/ehrbeam-corpus
-    python -m pipelines.pretrain --runner=DirectRunner --skip_deid --skip_training \
+    python -m pipelines.pretrain --runner=DirectRunner --skip_training \
         --input /tmp/ehrbeam-corpus --output /tmp/ehrbeam-pretrain
     python benchmarks/pretrain_quality.py --corpus /tmp/ehrbeam-pretrain/corpus [--vectors DIR ...]
 
@@ -17,17 +17,17 @@ import json
 import time
 from pathlib import Path
 
-from ehr_models.embeddings.intrinsic import evaluate
+from ehr_models.embeddings.intrinsic import drug_words, evaluate
 from ehr_models.embeddings.training import TrainingOptions, train_vectors
 from ehr_models.embeddings.vectors import load_vectors
 
+NEIGHBOURHOODS = ("drug", "abbreviation")
 CONFIGS = {
-    "baseline word2vec cbow e5": dict(algorithm="word2vec", architecture="cbow", epochs=5),
-    "word2vec skipgram e5": dict(algorithm="word2vec", architecture="skipgram", epochs=5),
-    "word2vec skipgram e15": dict(algorithm="word2vec", architecture="skipgram", epochs=15),
-    "fasttext cbow e15 bucket 50k": dict(algorithm="fasttext", architecture="cbow", epochs=15, bucket=50_000),
-    "fasttext skipgram e15 bucket 2M": dict(algorithm="fasttext", architecture="skipgram", epochs=15),
-    "fasttext skipgram e15 bucket 50k": dict(algorithm="fasttext", architecture="skipgram", epochs=15, bucket=50_000),
+    "baseline: gensim defaults (word2vec cbow, 5 epochs)": dict(algorithm="word2vec", architecture="cbow", epochs=5),
+    "word2vec skipgram, 15 epochs": dict(algorithm="word2vec", architecture="skipgram", epochs=15),
+    "fasttext cbow, 15 epochs, 40k buckets": dict(algorithm="fasttext", architecture="cbow", epochs=15, bucket=40_000),
+    "shipped: fasttext skipgram, 15 epochs, 40k buckets": dict(algorithm="fasttext", architecture="skipgram",
+                                                               epochs=15, bucket=40_000),
 }
 
 
@@ -36,6 +36,8 @@ def summary(name: str, result: dict, vocabulary: int, seconds: float | None = No
             **{f"{group}_hits@10": result[group]["hits@10"] for group in ("brand_generic", "route", "frequency")},
             "overall_hits@10": result["overall"]["hits@10"], "overall_mrr": result["overall"]["mrr"],
             "directions": result["overall"]["directions"],
+            **{f"{kind}_neighbours_share@10": result["neighbourhoods"][kind]["share@10"] for kind in NEIGHBOURHOODS},
+            **{f"{kind}_chance": result["neighbourhoods"][kind]["chance"] for kind in NEIGHBOURHOODS},
             "misspellings_recovered@5": result["misspellings"]["recovered@5"],
             "missing": sum((result[g]["missing"] for g in ("brand_generic", "route", "frequency")), [])}
 
@@ -48,15 +50,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min_count", type=int, default=5)
     args = parser.parse_args()
+    drugs = drug_words()
     for directory in args.vectors:
         vectors = load_vectors(directory)
-        print(json.dumps(summary(str(directory), evaluate(vectors), len(vectors.index_to_key))), flush=True)
+        print(json.dumps(summary(str(directory), evaluate(vectors, drugs), len(vectors.index_to_key))), flush=True)
     for name in args.configs if args.corpus else []:
         options = TrainingOptions(workers=args.workers, min_count=args.min_count, **CONFIGS[name])
         started = time.perf_counter()
         vectors, _ = train_vectors(args.corpus, options)
         seconds = round(time.perf_counter() - started, 1)
-        print(json.dumps(summary(name, evaluate(vectors), len(vectors.index_to_key), seconds)), flush=True)
+        print(json.dumps(summary(name, evaluate(vectors, drugs), len(vectors.index_to_key), seconds)), flush=True)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     loop.add_argument("--patience", type=int, default=5)
     loop.add_argument("--batch-size", type=int, default=32)
     loop.add_argument("--lr", type=float, default=1e-3)
+    loop.add_argument("--lr-decay", type=float, default=0.0, help="epoch e uses lr / (1 + decay * (e - 1))")
     loop.add_argument("--word-dropout", type=float, default=0.05)
     loop.add_argument("--seed", type=int, default=13)
     loop.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -128,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no training sentences")
     tagger, transfer = make_tagger(args, train)
     settings = TrainingConfig(epochs=args.epochs, patience=args.patience, batch_size=args.batch_size,
-                              learning_rate=args.lr, word_dropout=args.word_dropout, seed=args.seed,
-                              threads=args.threads)
+                              learning_rate=args.lr, lr_decay=args.lr_decay, word_dropout=args.word_dropout,
+                              seed=args.seed, threads=args.threads)
     training = {"fingerprint": fingerprint(train), "sentences": len(train),
                 "tokens": sum(len(e.tokens) for e in train), "dev_fingerprint": fingerprint(dev) if dev else None,
                 "dev_sentences": len(dev), "sources": {"train": args.train, "dev": args.dev},

@@ -1,12 +1,11 @@
 """Pretrain word embeddings on clinical notes: a Beam corpus stage, then gensim training.
 
-    python -m pipelines.pretrain --runner=DirectRunner --input notes/ --output OUT --skip_deid
+    python -m pipelines.pretrain --runner=DirectRunner --input notes/ --output OUT
     python -m pipelines.pretrain --output OUT --skip_corpus --algorithm word2vec   # retrain on OUT/corpus
 
-Writes ``OUT/corpus/`` (sentence shards, token counts, manifest.json), ``OUT/vectors/`` (a vectors directory:
+Reads notes, de-identifies them (masking by default; ``--skip_deid`` only for corpora that already are), and
+writes ``OUT/corpus/`` (sentence shards, token counts, manifest.json), ``OUT/vectors/`` (a vectors directory:
 ``ehr_models.embeddings.load_vectors``) and the ``notes/`` and ``errors/`` datasets of the output contract.
-Notes must be de-identified before they reach the corpus: until the de-identification engine lands (issue 4)
-the job refuses to run unless ``--skip_deid`` says the notes already are.
 """
 
 from __future__ import annotations
@@ -23,10 +22,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from ehr_models.embeddings.corpus import read_corpus_manifest
-from ehr_models.embeddings.training import TrainingOptions, train_to_directory
-from pipelines.options import ReadOptions, new_run_id, sample_notes_dir, show_help_if_asked
+from ehr_models.embeddings.training import ALGORITHMS, ARCHITECTURES, TrainingOptions, train_to_directory
+from pipelines.options import (DeidOptions, ReadOptions, deid_engine_config, new_run_id, read_config,
+                               sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
-from transforms.io import ReadNotes, WriteDatasets, clear_datasets
+from transforms.deid import Deidentify
+from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
 from transforms.pretrain import BuildCorpus, STATUS
 from transforms.report import summarize
 
@@ -61,14 +62,12 @@ class PretrainOptions(PipelineOptions):
                     help="Output directory: corpus/, vectors/, notes/ and errors/.")
         _add_shared(parser, "--num_shards", type=int, default=0,
                     help="Sentence shards to write (0: the runner decides).")
-        parser.add_argument("--skip_deid", action="store_true",
-                            help="The notes are already de-identified: do not run de-identification.")
         parser.add_argument("--skip_training", action="store_true", help="Build the corpus only.")
         parser.add_argument("--skip_corpus", action="store_true",
                             help="Train only, on the corpus an earlier run left in OUTPUT/corpus.")
-        parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, choices=("word2vec", "fasttext"),
+        parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, choices=ALGORITHMS,
                             help="fasttext adds character n-gram vectors for unseen and misspelt words.")
-        parser.add_argument("--architecture", default=_DEFAULTS.architecture, choices=("skipgram", "cbow"))
+        parser.add_argument("--architecture", default=_DEFAULTS.architecture, choices=ARCHITECTURES)
         parser.add_argument("--dimensions", type=int, default=_DEFAULTS.dimensions)
         parser.add_argument("--window", type=int, default=_DEFAULTS.window)
         parser.add_argument("--min_count", type=int, default=_DEFAULTS.min_count,
@@ -89,26 +88,24 @@ def training_options(options: PretrainOptions) -> TrainingOptions:
         workers=options.workers or os.cpu_count() or 1, seed=options.seed, bucket=options.bucket)
 
 
-def deidentify(notes: beam.PCollection, skip: bool) -> beam.PCollection:
-    """The de-identification seam. TODO(issue 4): ``notes | "Deidentify" >> Deidentify(...)`` once
-    ``ehr_models.deid`` provides an engine (and a ``transforms.deid`` DoFn wraps it); until then only notes that
-    are already de-identified may pass, and ``run`` refuses to start without ``--skip_deid``."""
-    if skip:
-        return notes
-    raise NotImplementedError("de-identification before pretraining is not available yet (issue 4)")
-
-
-def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, max_note_chars: int,
-          num_shards: int, skip_deid: bool) -> None:
-    """Wire ReadNotes -> de-identify -> BuildCorpus -> notes/errors datasets onto ``pipeline``."""
-    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, max_note_chars)
-    notes = deidentify(read["notes"], skip_deid)
-    record = {"input": input_spec, "num_shards": num_shards, "max_note_chars": max_note_chars, "run_id": run_id,
-              "deid": "skipped (input declared de-identified)" if skip_deid else "ehr_models.deid"}
+def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read_config: ReadConfig,
+          num_shards: int, deid: dict | None) -> None:
+    """Wire ReadNotes -> Deidentify -> BuildCorpus -> notes/errors datasets onto ``pipeline``. ``deid`` holds the
+    Deidentify arguments (``engine_config``, ``mode``, ``salt_env``); ``None`` skips de-identification."""
+    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read_config)
+    stages = [read]
+    notes = read["notes"]
+    if deid is not None:
+        stages.append(notes | "Deidentify" >> Deidentify(run_id=run_id, **deid))
+        notes = stages[-1]["notes"]
+    deid_record = f"ehr_models.deid, {deid['mode']}" if deid else "skipped (input declared de-identified)"
+    record = {"input": input_spec, "num_shards": num_shards, "max_note_chars": read_config.max_note_chars,
+              "run_id": run_id, "deid": deid_record}
     built = notes | "BuildCorpus" >> BuildCorpus(FileSystems.join(output, CORPUS_DIR), run_id, num_shards, record)
+    stages.append(built)
     datasets = {
-        "notes": (read["note_rows"], built["note_rows"]) | "AllNoteRows" >> beam.Flatten(),
-        "errors": (read["errors"], built["errors"]) | "AllErrors" >> beam.Flatten(),
+        "notes": tuple(s["note_rows"] for s in stages) | "AllNoteRows" >> beam.Flatten(),
+        "errors": tuple(s["errors"] for s in stages) | "AllErrors" >> beam.Flatten(),
     }
     _ = datasets | "WriteDatasets" >> WriteDatasets(output)
 
@@ -154,12 +151,17 @@ def format_summary(result: dict) -> str:
 
 
 def run(argv: list[str] | None = None) -> dict:
-    show_help_if_asked(argv or [], "python -m pipelines.pretrain", __doc__, ReadOptions, PretrainOptions)
+    show_help_if_asked(argv or [], "python -m pipelines.pretrain", __doc__, ReadOptions, DeidOptions, PretrainOptions)
     options = PipelineOptions(argv)
     read_options, pretrain = options.view_as(ReadOptions), options.view_as(PretrainOptions)
-    if not (pretrain.skip_deid or pretrain.skip_corpus):
-        raise SystemExit("pretrain: de-identification is not available yet (issue 4). Pass --skip_deid only for "
-                         "notes that are already de-identified; PHI must never reach the embedding vocabulary.")
+    deid_options = options.view_as(DeidOptions)
+    try:
+        config = read_config(read_options)
+        deid = None if deid_options.skip_deid else {"engine_config": deid_engine_config(deid_options),
+                                                    "mode": deid_options.deid_mode,
+                                                    "salt_env": deid_options.deid_salt_env}
+    except (ValueError, OSError) as error:
+        raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
     output = absolute_local(_output(argv or [], pretrain.output))
     started = time.monotonic()
@@ -168,14 +170,20 @@ def run(argv: list[str] | None = None) -> dict:
         clear_datasets(output, DATASETS)
         clear_corpus(FileSystems.join(output, CORPUS_DIR))
         with create_pipeline(options) as pipeline:
-            build(pipeline, read_options.input or sample_notes_dir(), output, run_id, read_options.max_note_chars,
-                  pretrain.num_shards, pretrain.skip_deid)
+            build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, pretrain.num_shards,
+                  deid)
         summary = summarize(output)
         result.update(notes_by_status=dict(summary.notes_by_status), errors_by_stage=dict(summary.errors_by_stage),
                       input_errors=summary.input_errors)
-    result["corpus"] = read_corpus_manifest(FileSystems.join(output, CORPUS_DIR))
+    try:
+        result["corpus"] = read_corpus_manifest(FileSystems.join(output, CORPUS_DIR))
+    except FileNotFoundError:
+        raise SystemExit(f"no corpus in {output}/{CORPUS_DIR}: run without --skip_corpus first") from None
     if not pretrain.skip_training and result["corpus"]["tokens"]:
-        record = train(output, training_options(pretrain), pretrain.vectors_dtype)
+        try:
+            record = train(output, training_options(pretrain), pretrain.vectors_dtype)
+        except ValueError as error:  # no token reaches min_count: say so, no traceback
+            raise SystemExit(f"pretrain: {error}") from None
         result.update(training=record["training"], train_seconds=record["train_seconds"],
                       words_per_second=record["words_per_second"], vocabulary=record["vocabulary"])
     result["elapsed_s"] = round(time.monotonic() - started, 2)

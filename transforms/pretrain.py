@@ -36,7 +36,8 @@ def _global(value) -> WindowedValue:
 
 
 class TokenizeNotes(beam.DoFn):
-    """``Note`` -> its sentence lines as one block (main output; one sentence a line), a notes row, and error rows.
+    """``Note`` -> the sentence lines of its ``working_text`` (de-identified once de-identification has run) as one
+    block (main output; one sentence a line), a notes row, and error rows.
 
     Token counts and statistics are summed over the bundle and emitted once at its end (``counts``: ``(token,
     count)``; ``stats``: ``corpus.STAT_FIELDS``): a note of 3,000 tokens would otherwise put hundreds of elements
@@ -56,13 +57,15 @@ class TokenizeNotes(beam.DoFn):
 
     def process(self, note: Note) -> Iterator:
         try:
-            lines, counts, stats = corpus.note_corpus(note.note_id, note.text)
+            # The de-identified text when de-identification ran; the input fingerprint still covers the input.
+            lines, counts, stats = corpus.note_corpus(note.note_id, note.working_text, note.text)
         except Exception as error:  # one bad note never stops the corpus
             _LOGGER.warning("note %s failed tokenization: %s", note.note_id, type(error).__name__)
             yield beam.pvalue.TaggedOutput(ERRORS_TAG, error_row(self.run_id, "pretrain", error, note.note_id,
                                                                  note.source))
+            characters = len(note.text) if isinstance(note.text, str) else None
             yield beam.pvalue.TaggedOutput(NOTES_TAG, note_row(self.run_id, note.note_id, note.source, "error",
-                                                               len(note.text), None, note.encoding, note.meta))
+                                                               characters, None, note.encoding, note.meta))
             return
         self._counts.update(counts)
         self._stats = [total + value for total, value in zip(self._stats, stats)]

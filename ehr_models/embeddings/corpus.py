@@ -49,14 +49,16 @@ def fingerprint(digest_sum: int) -> str:
     return f"sha256-sum:{digest_sum % _DIGEST_MODULUS:064x}"
 
 
-def note_corpus(note_id: str, text: str) -> tuple[list[str], Counter, tuple[int, ...]]:
-    """Everything pretraining takes from one note: its sentence lines, its token counts, and its statistics
-    (``STAT_FIELDS``: 1 note, sentences, tokens, characters, digest)."""
+def note_corpus(note_id: str, text: str, original: str | None = None) -> tuple[list[str], Counter, tuple[int, ...]]:
+    """Everything pretraining takes from one note's ``text`` (its de-identified text, when there is one): its
+    sentence lines, its token counts, and its statistics (``STAT_FIELDS``: 1 note, sentences, tokens, characters
+    of ``text``, and the digest of the input note: ``original`` when given, else ``text``)."""
     lines, counts = [], Counter()
     for tokens in note_sentences(text):
         lines.append(" ".join(tokens))
         counts.update(tokens)
-    return lines, counts, (1, len(lines), sum(counts.values()), len(text), note_digest(note_id, text))
+    digest = note_digest(note_id, text if original is None else original)
+    return lines, counts, (1, len(lines), sum(counts.values()), len(text), digest)
 
 
 def format_counts(counts: Iterable[tuple[str, int]]) -> Iterator[str]:

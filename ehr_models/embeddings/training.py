@@ -1,10 +1,10 @@
 """gensim Word2Vec / FastText training from a corpus directory, with the vocabulary taken from its counts.
 
 Training reads the sentence shards with gensim's ``corpus_file`` mode: every worker thread reads its own slice of
-one file, with no Python in the inner loop, so throughput grows with cores up to gensim's limit (Hogwild updates
-of one shared matrix; about 8-16 threads). The shards are joined into that one local file first (a sequential
-copy, and a download when the corpus lives on S3/GCS); the vocabulary comes from the Beam counts, so there is no
-second pass over the text to count words.
+one file, with no Python and no GIL in the inner loop, so throughput grows with the cores of one machine (threads
+update one shared matrix without locks). One machine is the limit: gensim has no distributed training. The shards
+are joined into that one local file first (a sequential copy, and a download when the corpus lives on S3/GCS);
+the vocabulary comes from the Beam counts, so there is no second pass over the text to count words.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ ARCHITECTURES = ("skipgram", "cbow")
 class TrainingOptions:
     """What to train. ``min_count`` and ``max_vocab`` cap the vocabulary (``max_vocab``: keep the most frequent,
     gensim's ``max_final_vocab``); ``min_n``/``max_n``/``bucket`` are FastText's character n-grams and their
-    hash table size. ``workers`` > 1 makes results vary slightly between runs (threads race on updates)."""
+    hash table size (memory and output size: ``bucket`` x ``dimensions`` floats). ``workers`` > 1 makes results
+    vary slightly between runs (threads race on updates)."""
 
     algorithm: str = "fasttext"
     architecture: str = "skipgram"
@@ -47,7 +48,7 @@ class TrainingOptions:
     seed: int = 1
     min_n: int = 3
     max_n: int = 6
-    bucket: int = 2_000_000
+    bucket: int = 200_000  # FastText's own default is 2M: 800 MB at 100 dimensions, sized for billions of tokens
     version: int = 1
 
     def __post_init__(self) -> None:

@@ -39,6 +39,7 @@ class TrainingConfig:
     patience: int = 5  # epochs without a better dev F1 before stopping
     batch_size: int = 32
     learning_rate: float = 1e-3
+    lr_decay: float = 0.0  # epoch e trains at learning_rate / (1 + lr_decay * (e - 1)) (NCRF++'s schedule)
     clip: float = 5.0  # gradient norm
     word_dropout: float = 0.05  # known words replaced by <unk> so the <unk> row learns what unseen words look like
     seed: int = 13
@@ -163,6 +164,8 @@ def fit(tagger: Tagger, train: Sequence[Example], dev: Sequence[Example] = (),
     started = time.perf_counter() - result.seconds
     for epoch in range(result.epochs + 1, config.epochs + 1):
         model.train()
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate / (1 + config.lr_decay * (epoch - 1))
         batches = buckets([len(t) for t in tokens], config.batch_size, rng=rng)
         if progress:
             progress.start_epoch(epoch, len(batches))

@@ -104,3 +104,17 @@ def test_embedding_matrix_rows_follow_the_vocabulary(word2vec_vectors, fasttext_
     assert not np.array_equal(embedding_matrix(word2vec_vectors, vocabulary, seed=8)[4], matrix[4])
     subword = embedding_matrix(fasttext_vectors, vocabulary)
     assert np.allclose(subword[4], fasttext_vectors.get_vector("never-seen"))
+
+
+def test_intrinsic_pair_scores_rank_neighbours():
+    from ehr_models.embeddings.intrinsic import misspellings, score_pairs
+    from ehr_models.embeddings.vectors import make_vectors
+
+    words = ["lasix", "furosemide", "po", "oral", "bid"]
+    matrix = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0.9, 0.1], [0, 0, 1]], dtype=np.float32)
+    vectors = make_vectors(words, matrix, [5] * 5)
+    scores = score_pairs(vectors, [("lasix", "furosemide"), ("po", "oral"), ("bid", "lasix"), ("qd", "daily")])
+    assert scores["directions"] == 6 and scores["missing"] == ["qd/daily"]
+    assert scores["hits@10"] == 1.0  # five words: every other word is within the 10 nearest
+    assert 0.5 < scores["mrr"] < 1.0  # bid and lasix are not each other's nearest
+    assert misspellings("metoprolol") == ["metoprolo", "metoprrolol", "metorpolol"]
