@@ -1,17 +1,19 @@
 """BiLSTM-CRF tagger on the published NER tables (BC5CDR chemicals, NCBI-disease), with ablations.
 
     python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full random-emb no-chars softmax
-    python benchmarks/ner_bc5cdr.py --corpus NCBI-disease --runs full
-    python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full --embeddings DIR   # pretraining-stage vectors
+    python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full --with-devel 20   # train+devel, 20 epochs
+    python benchmarks/ner_bc5cdr.py --corpus NCBI-disease --runs full --embeddings DIR   # other vectors
 
-Each run trains with ``python -m ehr_models.train`` settings (train split, early stopping on devel), then scores the
-test split once (exact entity match, as the papers do). Runs: ``full`` = pretrained embeddings (fine-tuned) + char
-CNN + CRF; ``random-emb`` = random 100-d embeddings; ``no-chars`` = no character CNN; ``softmax`` = softmax head
-instead of the CRF; ``frozen`` = pretrained embeddings frozen. Without ``--embeddings`` the script trains a gensim
-Word2Vec (skip-gram, 100-d) on MTSamples, PhysioNet deid notes, PHEE train+dev and the BC5CDR and NCBI-disease
-train+devel text (never a test split), normalized with ``ehr_models.text.normalize_token``, cached in ``--work``.
-Models go under ``--work`` (default /tmp/ehrbeam-ner); each finished run appends a JSON line to
-``WORK/results.jsonl`` and the script prints a markdown table of its runs.
+Each run trains with ``python -m ehr_models.train`` (its defaults unless ``--extra`` adds flags): on the train split
+with early stopping on devel, or with ``--with-devel N`` on train+devel for N epochs (N taken from a devel run's
+best epoch), then scores the test split once (exact entity match, as the papers do). Runs: ``full`` = pretrained
+embeddings (fine-tuned) + char CNN + CRF; ``random-emb`` = random 100-d embeddings; ``no-chars`` = no character
+CNN; ``softmax`` = softmax head instead of the CRF; ``frozen`` = pretrained embeddings frozen. Without
+``--embeddings`` the script trains a gensim Word2Vec (skip-gram, 100-d, cached in ``--work``) on MTSamples,
+PhysioNet deid notes, PHEE train+dev and the BC5CDR and NCBI-disease train+devel text (never a test split),
+normalized with ``ehr_models.text.normalize_token``. Models go under ``--work`` (default /tmp/ehrbeam-ner); each
+finished run appends a JSON line (scores, epochs, time, the exact train command) to ``WORK/results.jsonl`` and the
+script prints a markdown table of its runs.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ plain gensim.
    (``--layout jsonl``: note_id and text columns).
 2. Beam stage (``python -m pipelines.pretrain --skip_training``, DirectRunner, one worker, each run in its own
    process so its peak RSS is its own) on one part and on all four: MB/s and peak RSS. Also all four with
-   ``--direct_num_workers=2 --direct_running_mode=multi_processing`` (MB/s only: the workers are other processes).
+   ``--direct_num_workers=2 --direct_running_mode=multi_processing`` (MB/s only: the workers are other processes),
+   and one part and all four without the notes/ and errors/ Parquet datasets (``corpus_only``).
 3. Training on the full corpus, same file, same workers, same process, alternating: ours
    (``ehr_models.embeddings.training.train_vectors``: counts from the Beam stage, no scan of the text) against
    plain gensim ``Word2Vec`` on ``corpus_file`` (``build_vocab`` scans the file, then ``train``). Words/s counts
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from gensim.models import Word2Vec
 
-from ehr_models.embeddings.corpus import join, read_corpus_manifest
+from ehr_models.embeddings.corpus import read_corpus_manifest
 from ehr_models.embeddings.release import corpus_documents
 from ehr_models.embeddings.training import TrainingOptions, local_corpus_file, train_vectors
 from ehr_models.formats.corpora import default_data_dir
@@ -75,11 +76,27 @@ def input_bytes(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def beam_stage(notes: Path, output: Path, workers: int) -> dict:
-    """One pipelines.pretrain corpus run in a child process; its wall time and peak RSS."""
+def corpus_only(notes: str, output: str) -> None:
+    """ReadNotes -> BuildCorpus without the notes/ and errors/ datasets (which part of the peak RSS is whose)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.runner import create_pipeline
+    from transforms.io import ReadConfig, ReadNotes
+    from transforms.pretrain import BuildCorpus
+
+    with create_pipeline(PipelineOptions(["--runner=DirectRunner"])) as pipeline:
+        read = pipeline | ReadNotes(notes, "bench", config=ReadConfig(cross_file_duplicates=False))
+        _ = read["notes"] | BuildCorpus(str(Path(output) / "corpus"), "bench", 0, {})
+
+
+def beam_stage(notes: Path, output: Path, workers: int, datasets: bool = True) -> dict:
+    """One pipelines.pretrain corpus run in a child process; its wall time and peak RSS. ``datasets=False``: the
+    corpus alone (``corpus_only``), one worker."""
     argv = [sys.executable, "-m", "pipelines.pretrain", "--runner=DirectRunner", "--skip_deid", "--skip_training",
             "--skip_cross_file_duplicate_check", "--input", str(notes), "--output", str(output)]
-    if workers > 1:
+    if not datasets:
+        argv = [sys.executable, __file__, "--corpus_only", str(notes), str(output)]
+    elif workers > 1:
         argv += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
@@ -89,7 +106,8 @@ def beam_stage(notes: Path, output: Path, workers: int) -> dict:
         raise SystemExit(f"pretrain corpus stage failed ({status})")
     megabytes = input_bytes(notes) / 1e6
     manifest = read_corpus_manifest(str(output / "corpus"))
-    return {"input_mb": round(megabytes, 1), "tokens": manifest["tokens"], "notes": manifest["notes"],
+    return {"datasets": datasets, "input_mb": round(megabytes, 1), "tokens": manifest["tokens"],
+            "notes": manifest["notes"],
             "shards": len(manifest["shards"]), "workers": workers, "seconds": round(seconds, 1),
             "mb_per_s": round(megabytes / seconds, 2), "tokens_per_s": round(manifest["tokens"] / seconds),
             "peak_rss_mb": round(usage.ru_maxrss / 1024) if workers == 1 else None}
@@ -133,7 +151,11 @@ def main() -> None:
     parser.add_argument("--skip_beam", action="store_true", help="reuse the corpus of an earlier run")
     parser.add_argument("--layout", default="files", choices=("files", "jsonl"))
     parser.add_argument("--skip_training", action="store_true", help="Beam stage only")
+    parser.add_argument("--corpus_only", nargs=2, metavar=("INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.corpus_only:
+        corpus_only(*args.corpus_only)
+        return
     if args.workdir.resolve().is_relative_to(Path(__file__).resolve().parents[1]):
         raise SystemExit("--workdir must be outside the repository")
     notes = args.workdir / "notes"
@@ -145,7 +167,9 @@ def main() -> None:
     if not args.skip_beam:
         part = notes / ("part-0.jsonl" if args.layout == "jsonl" else "part-0")
         result["beam"] = [beam_stage(part, args.workdir / "out-part", 1), beam_stage(notes, full, 1),
-                          beam_stage(notes, args.workdir / "out-all-2", 2)]
+                          beam_stage(notes, args.workdir / "out-all-2", 2),
+                          beam_stage(part, args.workdir / "corpus-part", 1, datasets=False),
+                          beam_stage(notes, args.workdir / "corpus-all", 1, datasets=False)]
     if args.skip_training:
         print(json.dumps(result, indent=1))
         return

@@ -21,6 +21,7 @@ from pathlib import Path
 from ehr_models.formats.examples import Example, fingerprint
 from ehr_models.package import update_metrics
 from ehr_models.tagging.datasets import FORMATS, load_examples, parse_label_map
+from ehr_models.tagging.features import FEATURES
 from ehr_models.tagging.model import HEADS, TaggerConfig
 from ehr_models.tagging.predictor import Tagger
 from ehr_models.tagging.pretrained import load_vectors
@@ -49,10 +50,12 @@ def parser() -> argparse.ArgumentParser:
     model.add_argument("--max-pretrained-words", type=int, default=200_000)
     model.add_argument("--word-dim", type=int, default=100, help="without --embeddings (random init)")
     model.add_argument("--no-chars", action="store_true", help="no character CNN")
-    model.add_argument("--char-filters", type=int, default=50)
+    model.add_argument("--char-filters", type=int, default=100)
     model.add_argument("--hidden", type=int, default=256, help="BiLSTM output size, both directions")
     model.add_argument("--layers", type=int, default=1)
     model.add_argument("--dropout", type=float, default=0.5)
+    model.add_argument("--features", nargs="*", default=[], choices=sorted(FEATURES),
+                       help="extra token features (drug_lexicon: the rules' drug lexicon, B/I/O per token)")
     model.add_argument("--head", choices=HEADS, default="crf")
     model.add_argument("--scheme", choices=SCHEMES, default="BIOES")
     model.add_argument("--init-from", help="model directory to start from (transfer); its architecture is kept")
@@ -62,8 +65,8 @@ def parser() -> argparse.ArgumentParser:
     loop.add_argument("--patience", type=int, default=5)
     loop.add_argument("--batch-size", type=int, default=32)
     loop.add_argument("--lr", type=float, default=1e-3)
-    loop.add_argument("--lr-decay", type=float, default=0.0, help="epoch e uses lr / (1 + decay * (e - 1))")
-    loop.add_argument("--word-dropout", type=float, default=0.05)
+    loop.add_argument("--lr-decay", type=float, default=0.05, help="epoch e uses lr / (1 + decay * (e - 1))")
+    loop.add_argument("--word-dropout", type=float, default=0.2, help="share of known words fed as <unk>")
     loop.add_argument("--seed", type=int, default=13)
     loop.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     loop.add_argument("--checkpoints", type=Path, help="checkpoint directory (default: OUTPUT.checkpoints)")
@@ -93,7 +96,7 @@ def split_dev(examples: list[Example], fraction: float, seed: int) -> tuple[list
 def _config(args: argparse.Namespace) -> TaggerConfig:
     return TaggerConfig(word_dim=args.word_dim, use_chars=not args.no_chars, char_filters=args.char_filters,
                         hidden=args.hidden, layers=args.layers, dropout=args.dropout, head=args.head,
-                        scheme=args.scheme, freeze_embeddings=args.freeze_embeddings)
+                        scheme=args.scheme, freeze_embeddings=args.freeze_embeddings, features=list(args.features))
 
 
 def make_tagger(args: argparse.Namespace, train: list[Example]) -> tuple[Tagger, dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -26,20 +26,18 @@ class Batch:
     mask: torch.Tensor  # (batch, length) bool
     tags: torch.Tensor | None  # (batch, length) tag ids (0 on padding), training only
     index: list[int]  # position of each row in the caller's list
-
-    def inputs(self) -> tuple[torch.Tensor, ...]:
-        """What the network's ``emissions``/``loss``/``decode`` take first: words, chars, char_index, lengths, mask."""
-        return self.words, self.chars, self.char_index, self.lengths, self.mask
+    features: torch.Tensor | None = None  # (batch, length, features) ids of ``Encoder.features`` (0 on padding)
 
 
 class Encoder:
     """Maps tokens to word and character ids. Caches each token's ids: clinical text repeats its words."""
 
     def __init__(self, words: Vocabulary, chars: Vocabulary, max_word_chars: int = 20,
-                 cache_size: int = 200_000) -> None:
+                 features: Sequence[Callable[[Sequence[str]], list[int]]] = (), cache_size: int = 200_000) -> None:
         self.words = words
         self.chars = chars
         self.max_word_chars = max_word_chars
+        self.features = list(features)
         self.cache_size = cache_size
         self._cache: dict[str, tuple[int, tuple[int, ...]]] = {}
 
@@ -92,8 +90,13 @@ class Encoder:
         if tags is not None:
             tag_tensor = torch.tensor([list(tags[i]) + [0] * (length - len(tags[i])) for i in index],
                                       dtype=torch.long)
+        features = None
+        if self.features:
+            features = torch.tensor([[list(ids) + [0] * (length - len(ids)) for ids in
+                                      (feature(sentences[i]) for feature in self.features)] for i in index],
+                                    dtype=torch.long).transpose(1, 2)
         return Batch(torch.tensor(word_ids, dtype=torch.long), torch.from_numpy(chars),
-                     torch.tensor(char_index, dtype=torch.long), lengths, mask, tag_tensor, list(index))
+                     torch.tensor(char_index, dtype=torch.long), lengths, mask, tag_tensor, list(index), features)
 
 
 def buckets(lengths: Sequence[int], max_sentences: int, max_tokens: int | None = None,

@@ -79,17 +79,31 @@ class CRF(nn.Module):
         return [row[:n] for row, n in zip(path.tolist(), lengths.tolist())]
 
     def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """P(tag at position t) for every position, shape (batch, length, tags) (forward-backward)."""
-        transitions, _, end = self._scores()
-        alphas = self._forward(emissions, mask)
+        """P(tag at position t) for every position, shape (batch, length, tags).
+
+        Forward-backward in probability space with per-step normalisation: a matrix product per step instead of a
+        log-sum-exp over (batch, tags, tags), several times faster, and exact up to float rounding (forbidden
+        transitions become exact zeros). Inference only: training uses the log-space ``nll``.
+        """
+        transitions, start, end = self._scores()
+        steps = torch.exp(transitions - transitions.max())
+        # Shift each position's emissions by its maximum: the shift cancels in the per-step normalisation.
+        local = torch.exp(emissions - emissions.max(dim=2, keepdim=True).values)
         length = emissions.size(1)
-        beta = end.expand(emissions.size(0), -1)
+        alpha = torch.exp(start - start.max()) * local[:, 0]
+        alpha = alpha / alpha.sum(1, keepdim=True)
+        alphas = [alpha]
+        for t in range(1, length):
+            step = (alpha @ steps) * local[:, t]
+            alpha = torch.where(mask[:, t, None], step / step.sum(1, keepdim=True), alpha)
+            alphas.append(alpha)
+        beta = torch.exp(end - end.max()).expand(emissions.size(0), -1)
         betas = [beta]
         for t in range(length - 1, 0, -1):
-            step = torch.logsumexp(transitions + (emissions[:, t] + beta).unsqueeze(1), dim=2)
-            # A padded position t keeps the end scores for the last real position before it.
-            beta = torch.where(mask[:, t, None], step, beta)
+            step = (local[:, t] * beta) @ steps.T
+            # A padded position t keeps the end weights for the last real position before it.
+            beta = torch.where(mask[:, t, None], step / step.sum(1, keepdim=True), beta)
             betas.append(beta)
         betas.reverse()
-        log_joint = torch.stack(alphas, 1) + torch.stack(betas, 1)
-        return torch.softmax(log_joint, dim=2)
+        joint = torch.stack(alphas, 1) * torch.stack(betas, 1)
+        return joint / joint.sum(2, keepdim=True).clamp_min(1e-30)

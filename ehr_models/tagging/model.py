@@ -8,13 +8,15 @@ network without the code that trained it.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ehr_models.tagging.batching import Batch
 from ehr_models.tagging.crf import CRF
+from ehr_models.tagging.features import feature_sizes
 from ehr_models.tagging.scheme import allowed_transitions
 
 logger = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ class TaggerConfig:
     word_dim: int = 100
     use_chars: bool = True
     char_dim: int = 30
-    char_filters: int = 50
+    char_filters: int = 100
     char_kernel: int = 3
     max_word_chars: int = 20  # longer words keep their first and last 10 characters (prefix and suffix)
     hidden: int = 256
@@ -35,6 +37,8 @@ class TaggerConfig:
     head: str = "crf"
     scheme: str = "BIOES"
     freeze_embeddings: bool = False
+    features: list[str] = field(default_factory=list)  # names in ehr_models.tagging.features
+    feature_dim: int = 10
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,44 +77,46 @@ class BiLSTMTagger(nn.Module):
         self.words.weight.requires_grad = not config.freeze_embeddings
         self.chars = (CharCNN(num_chars, config.char_dim, config.char_filters, config.char_kernel)
                       if config.use_chars else None)
-        features = config.word_dim + (config.char_filters if config.use_chars else 0)
+        self.features = nn.ModuleList(nn.Embedding(size, config.feature_dim, padding_idx=0)
+                                      for size in feature_sizes(config.features))
+        features = (config.word_dim + (config.char_filters if config.use_chars else 0)
+                    + config.feature_dim * len(config.features))
         self.dropout = nn.Dropout(config.dropout)
         self.lstm = nn.LSTM(features, config.hidden // 2, num_layers=config.layers, bidirectional=True,
                             batch_first=True, dropout=config.dropout if config.layers > 1 else 0.0)
         self.output = nn.Linear(config.hidden // 2 * 2, len(tags))
         self.crf = CRF(len(tags), *allowed_transitions(tags)) if config.head == "crf" else None
 
-    def emissions(self, words: torch.Tensor, chars: torch.Tensor, char_index: torch.Tensor,
-                  lengths: torch.Tensor) -> torch.Tensor:
-        """Per-token tag scores, (batch, length, tags). ``chars`` holds each distinct token once; ``char_index``
-        (batch, length) picks its row for every position (see ``batching.Encoder.batch``)."""
-        features = self.words(words)
+    def emissions(self, batch: Batch) -> torch.Tensor:
+        """Per-token tag scores, (batch, length, tags)."""
+        parts = [self.words(batch.words)]
         if self.chars is not None:
-            features = torch.cat([features, self.chars(chars)[char_index]], dim=2)
-        packed = pack_padded_sequence(self.dropout(features), lengths, batch_first=True, enforce_sorted=False)
-        hidden, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=words.size(1))
+            # The CNN runs once per distinct token of the batch; ``char_index`` spreads the rows back out.
+            parts.append(self.chars(batch.chars)[batch.char_index])
+        parts.extend(table(batch.features[:, :, i]) for i, table in enumerate(self.features))
+        features = self.dropout(torch.cat(parts, dim=2) if len(parts) > 1 else parts[0])
+        packed = pack_padded_sequence(features, batch.lengths, batch_first=True, enforce_sorted=False)
+        hidden, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=batch.words.size(1))
         return self.output(self.dropout(hidden))
 
-    def loss(self, words: torch.Tensor, chars: torch.Tensor, char_index: torch.Tensor, lengths: torch.Tensor,
-             mask: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+    def loss(self, batch: Batch) -> torch.Tensor:
         """Mean negative log-likelihood per sentence (CRF) or summed token cross-entropy per sentence (softmax)."""
-        emissions = self.emissions(words, chars, char_index, lengths)
+        emissions = self.emissions(batch)
         if self.crf is not None:
-            return self.crf.nll(emissions, tags, mask).mean()
-        log_probs = torch.log_softmax(emissions, dim=2).gather(2, tags.unsqueeze(2)).squeeze(2)
-        return -(log_probs * mask.float()).sum() / words.size(0)
+            return self.crf.nll(emissions, batch.tags, batch.mask).mean()
+        log_probs = torch.log_softmax(emissions, dim=2).gather(2, batch.tags.unsqueeze(2)).squeeze(2)
+        return -(log_probs * batch.mask.float()).sum() / batch.words.size(0)
 
-    def decode(self, words: torch.Tensor, chars: torch.Tensor, char_index: torch.Tensor, lengths: torch.Tensor,
-               mask: torch.Tensor, scores: bool = False) -> tuple[list[list[int]], list[list[float]] | None]:
+    def decode(self, batch: Batch, scores: bool = False) -> tuple[list[list[int]], list[list[float]] | None]:
         """Best tag ids per sentence, and (with ``scores``) each chosen tag's marginal probability."""
-        emissions = self.emissions(words, chars, char_index, lengths)
+        emissions = self.emissions(batch)
         if self.crf is not None:
-            paths = self.crf.viterbi(emissions, mask)
-            probabilities = self.crf.marginals(emissions, mask) if scores else None
+            paths = self.crf.viterbi(emissions, batch.mask)
+            probabilities = self.crf.marginals(emissions, batch.mask) if scores else None
         else:
             probabilities = torch.softmax(emissions, dim=2)
             best = probabilities.argmax(dim=2).tolist()
-            paths = [row[:n] for row, n in zip(best, lengths.tolist())]
+            paths = [row[:n] for row, n in zip(best, batch.lengths.tolist())]
         if not scores:
             return paths, None
         chosen = [probabilities[i, torch.arange(len(path)), torch.tensor(path, dtype=torch.long)].tolist()

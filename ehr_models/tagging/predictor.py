@@ -15,6 +15,7 @@ import torch
 
 from ehr_models.package import ModelPackage, load_package, new_config, save_package
 from ehr_models.tagging.batching import Encoder, buckets
+from ehr_models.tagging.features import build_features
 from ehr_models.tagging.model import BiLSTMTagger, TaggerConfig
 from ehr_models.tagging.scheme import TokenSpan, decode
 from ehr_models.tagging.vocab import Vocabulary
@@ -37,7 +38,7 @@ class Tagger:
         self.threads = threads
         self.batch_tokens = batch_tokens
         self.batch_sentences = batch_sentences
-        self.encoder = Encoder(words, chars, model.config.max_word_chars)
+        self.encoder = Encoder(words, chars, model.config.max_word_chars, build_features(model.config.features))
 
     @property
     def config(self) -> TaggerConfig:
@@ -103,7 +104,7 @@ class Tagger:
             with torch.inference_mode():
                 for index in buckets([len(s) for s in sentences], self.batch_sentences, self.batch_tokens):
                     batch = self.encoder.batch(sentences, index)
-                    paths, probabilities = self.model.decode(*batch.inputs(), scores=scores)
+                    paths, probabilities = self.model.decode(batch, scores)
                     for row, path in enumerate(paths):
                         spans = decode([self.tags[t] for t in path])
                         if probabilities is None:

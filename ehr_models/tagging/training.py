@@ -39,9 +39,9 @@ class TrainingConfig:
     patience: int = 5  # epochs without a better dev F1 before stopping
     batch_size: int = 32
     learning_rate: float = 1e-3
-    lr_decay: float = 0.0  # epoch e trains at learning_rate / (1 + lr_decay * (e - 1)) (NCRF++'s schedule)
+    lr_decay: float = 0.05  # epoch e trains at learning_rate / (1 + lr_decay * (e - 1)) (NCRF++'s schedule)
     clip: float = 5.0  # gradient norm
-    word_dropout: float = 0.05  # known words replaced by <unk> so the <unk> row learns what unseen words look like
+    word_dropout: float = 0.2  # known words replaced by <unk> so the <unk> row learns what unseen words look like
     seed: int = 13
     threads: int | None = None
 
@@ -173,7 +173,7 @@ def fit(tagger: Tagger, train: Sequence[Example], dev: Sequence[Example] = (),
         for index in batches:
             batch = tagger.encoder.batch(tokens, index, tags, config.word_dropout, rng)
             optimizer.zero_grad()
-            loss = model.loss(*batch.inputs(), batch.tags)
+            loss = model.loss(batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             optimizer.step()

@@ -144,3 +144,19 @@ def test_softmax_head_and_checkpoints(one_thread, tmp_path):
     resumed = fit(again, train, dev, TrainingConfig(**FAST), checkpoints, resume=True)
     assert resumed.epochs == result.epochs
     assert again.predict_batch([e.tokens for e in dev]) == tagger.predict_batch([e.tokens for e in dev])
+
+
+def test_drug_lexicon_feature_tags_matches_and_feeds_the_network(one_thread):
+    from ehr_models.rules.lexicon import DrugLexicon
+    from ehr_models.tagging.batching import Encoder
+    from ehr_models.tagging.features import DrugLexiconFeature
+
+    feature = DrugLexiconFeature(DrugLexicon(use_dictionary=False))  # the clinical shorthand only: no 5 s load
+    assert feature(["Started", "vanco", "and", "normal", "saline", "."]) == [1, 2, 1, 2, 3, 1]
+    train = make_examples(20, TRAIN_DRUGS, 1)
+    tagger = build_tagger(train, TaggerConfig(features=["drug_lexicon"], **SMALL), seed=1)
+    tagger.encoder = Encoder(tagger.words, tagger.chars, features=[feature])
+    batch = tagger.encoder.batch([e.tokens for e in train], [0, 1])
+    assert batch.features.shape == (*batch.words.shape, 1)
+    assert tagger.model.features[0].weight.shape == (4, tagger.config.feature_dim)
+    assert len(tagger.predict_batch([("vanco", "1", "g", "iv")])) == 1
