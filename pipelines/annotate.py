@@ -18,8 +18,8 @@ from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_a
 from pipelines.runner import absolute_local, create_pipeline
 from ehr_models.registry import available
 from transforms.annotate import Annotate
-from transforms.deid import Deidentify, describe_deid
-from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
+from transforms.deid import ReadAndDeidentify, describe_deid
+from transforms.io import ReadConfig, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize, write_manifest
 
 
@@ -27,18 +27,13 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str, run
           read: ReadConfig, num_shards: int = 0, deid: dict | None = None) -> None:
     """Wire ReadNotes -> Deidentify -> Annotate -> WriteDatasets onto ``pipeline``. ``deid`` holds the
     Deidentify arguments (``engine_config``, ``mode``, ``salt_env``); ``None`` skips de-identification."""
-    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read)
-    stages = [read]
-    notes = read["notes"]
-    if deid is not None:
-        stages.append(notes | "Deidentify" >> Deidentify(run_id=run_id, **deid))
-        notes = stages[-1]["notes"]
-    annotated = notes | "Annotate" >> Annotate({"type": model}, run_id)
+    source = pipeline | "ReadAndDeidentify" >> ReadAndDeidentify(input_spec, run_id, read, deid)
+    annotated = source["notes"] | "Annotate" >> Annotate({"type": model}, run_id)
     datasets = {
         "entities": annotated["entities"],
         "relations": annotated["relations"],
-        "notes": tuple(s["note_rows"] for s in stages) + (annotated["notes"],) | "AllNoteRows" >> beam.Flatten(),
-        "errors": tuple(s["errors"] for s in stages) + (annotated["errors"],) | "AllErrors" >> beam.Flatten(),
+        "notes": (source["note_rows"], annotated["notes"]) | "AllNoteRows" >> beam.Flatten(),
+        "errors": (source["errors"], annotated["errors"]) | "AllErrors" >> beam.Flatten(),
     }
     _ = datasets | "WriteDatasets" >> WriteDatasets(output, num_shards)
 

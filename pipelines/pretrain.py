@@ -23,11 +23,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from ehr_models.embeddings.corpus import read_corpus_manifest
 from ehr_models.embeddings.training import ALGORITHMS, ARCHITECTURES, TrainingOptions, train_to_directory
-from pipelines.options import (DeidOptions, ReadOptions, deid_engine_config, new_run_id, read_config,
+from pipelines.options import (DeidOptions, ReadOptions, deid_arguments, new_run_id, read_config,
                                sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
-from transforms.deid import Deidentify
-from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
+from transforms.deid import ReadAndDeidentify
+from transforms.io import ReadConfig, WriteDatasets, clear_datasets
 from transforms.pretrain import BuildCorpus, STATUS
 from transforms.report import summarize
 
@@ -92,12 +92,9 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, re
           num_shards: int, deid: dict | None) -> None:
     """Wire ReadNotes -> Deidentify -> BuildCorpus -> notes/errors datasets onto ``pipeline``. ``deid`` holds the
     Deidentify arguments (``engine_config``, ``mode``, ``salt_env``); ``None`` skips de-identification."""
-    read = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read_config)
-    stages = [read]
-    notes = read["notes"]
-    if deid is not None:
-        stages.append(notes | "Deidentify" >> Deidentify(run_id=run_id, **deid))
-        notes = stages[-1]["notes"]
+    source = pipeline | "ReadAndDeidentify" >> ReadAndDeidentify(input_spec, run_id, read_config, deid)
+    stages = [source]
+    notes = source["notes"]
     deid_record = f"ehr_models.deid, {deid['mode']}" if deid else "skipped (input declared de-identified)"
     record = {"input": input_spec, "num_shards": num_shards, "max_note_chars": read_config.max_note_chars,
               "run_id": run_id, "deid": deid_record}
@@ -157,9 +154,7 @@ def run(argv: list[str] | None = None) -> dict:
     deid_options = options.view_as(DeidOptions)
     try:
         config = read_config(read_options)
-        deid = None if deid_options.skip_deid else {"engine_config": deid_engine_config(deid_options),
-                                                    "mode": deid_options.deid_mode,
-                                                    "salt_env": deid_options.deid_salt_env}
+        deid = deid_arguments(deid_options)
     except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()

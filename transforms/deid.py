@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from ehr_models.deid.engine import ENGINE_VERSION, DeidConfigError, DeidEngine
 from ehr_models.records import Deidentified, Note
 from transforms import schemas
-from transforms.read import ERRORS_TAG, NOTE_ROWS_TAG, error_row, note_row
+from transforms.read import ERRORS_TAG, NOTE_ROWS_TAG, ReadConfig, ReadNotes, error_row, note_row
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_SALT_ENV = "EHRBEAM_DEID_SALT"
@@ -78,6 +78,27 @@ class Deidentify(beam.PTransform):
             DeidentifyNotes(self.engine_config, self.mode, self.run_id, self.salt_env)).with_outputs(
             ERRORS_TAG, NOTE_ROWS_TAG, main="notes")
         return {"notes": out.notes, "note_rows": out[NOTE_ROWS_TAG], "errors": out[ERRORS_TAG]}
+
+
+class ReadAndDeidentify(beam.PTransform):
+    """ReadNotes, then Deidentify unless ``deid`` is None (corpora already de-identified): what every job that
+    feeds models starts with. Returns ``{"notes", "note_rows", "errors"}`` over both stages."""
+
+    def __init__(self, input_spec: str, run_id: str, read_config: ReadConfig, deid: dict | None) -> None:
+        super().__init__()
+        self.input_spec = input_spec
+        self.run_id = run_id
+        self.read_config = read_config
+        self.deid = deid
+
+    def expand(self, pbegin):
+        read = pbegin | "ReadNotes" >> ReadNotes(self.input_spec, self.run_id, config=self.read_config)
+        if self.deid is None:
+            return read
+        deid = read["notes"] | "Deidentify" >> Deidentify(run_id=self.run_id, **self.deid)
+        return {"notes": deid["notes"],
+                "note_rows": (read["note_rows"], deid["note_rows"]) | "NoteRows" >> beam.Flatten(),
+                "errors": (read["errors"], deid["errors"]) | "Errors" >> beam.Flatten()}
 
 
 def phi_rows(note: Note, run_id: str) -> list[dict]:
