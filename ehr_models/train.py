@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     model.add_argument("--embeddings", help="pretrained vectors: a pretraining directory or a gensim file")
     model.add_argument("--freeze-embeddings", action="store_true")
     model.add_argument("--max-pretrained-words", type=int, default=200_000)
+    model.add_argument("--min-count", type=int, default=1,
+                       help="training words seen fewer times are left out of vocab.json (rare words in notes can be "
+                            "names: raise it for a model that leaves the secure environment)")
     model.add_argument("--word-dim", type=int, default=100, help="without --embeddings (random init)")
     model.add_argument("--no-chars", action="store_true", help="no character CNN")
     model.add_argument("--char-filters", type=int, default=100)
@@ -103,16 +106,18 @@ def make_tagger(args: argparse.Namespace, train: list[Example]) -> tuple[Tagger,
     """The untrained (or transferred) tagger, and what transfer copied."""
     vectors = load_vectors(args.embeddings) if args.embeddings else None
     if not args.init_from:
-        return build_tagger(train, _config(args), vectors, max_pretrained_words=args.max_pretrained_words,
-                            name=args.name, version=args.version, seed=args.seed), {}
+        return build_tagger(train, _config(args), vectors, min_count=args.min_count,
+                            max_pretrained_words=args.max_pretrained_words, name=args.name, version=args.version,
+                            seed=args.seed), {}
     source = Tagger.load(args.init_from)
     if vectors is not None and vectors.vector_size != source.config.word_dim:
         raise SystemExit(f"--embeddings have {vectors.vector_size} dimensions, --init-from model "
                          f"{source.config.word_dim}: use the vectors the source model was trained with")
     config = TaggerConfig.from_dict(source.config.to_dict())
     config.dropout, config.freeze_embeddings = args.dropout, args.freeze_embeddings
-    fresh = build_tagger(train, config, vectors, max_pretrained_words=args.max_pretrained_words,
-                         name=args.name, version=args.version, seed=args.seed)
+    fresh = build_tagger(train, config, vectors, min_count=args.min_count,
+                         max_pretrained_words=args.max_pretrained_words, name=args.name, version=args.version,
+                         seed=args.seed)
     words, chars = extend_vocabularies(source, fresh.words, fresh.chars)
     tagger = Tagger.build(config, words, chars, fresh.tags, name=args.name, version=args.version)
     # Rows for items the source lacks come from the fresh tagger (pretrained vectors or its random init).
