@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from ehr_models.annotation import Annotation
 # The greedy one-to-one span matcher behind score_entities: entries pair up by the same rule as entities do.
-from ehr_models.evaluation.spans import Scores, _match as match_spans, score_entities, score_relations
+from ehr_models.evaluation.spans import Scores, match_spans, score_entities, score_relations
 from ehr_models.formats.examples import Document
 from ehr_models.formats.i2b2 import FIELDS, CharEntry, document_entries
 from ehr_models.formats.medication_json import LABELS

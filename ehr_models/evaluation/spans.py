@@ -54,7 +54,7 @@ class Scores:
         return {"micro": self.micro.to_dict(), **{label: c.to_dict() for label, c in sorted(self.by_label.items())}}
 
 
-def _match(predicted: list[Span], gold: list[Span], overlap: bool) -> dict[int, int]:
+def match_spans(predicted: list[Span], gold: list[Span], overlap: bool) -> dict[int, int]:
     """Map predicted index -> gold index for matched pairs."""
     pairs: dict[int, int] = {}
     used: set[int] = set()
@@ -79,7 +79,7 @@ def score_entities(documents: Iterable[tuple[list[Span], list[Span]]], overlap: 
     """Score ``(predicted, gold)`` span lists, one pair per document."""
     scores = Scores()
     for predicted, gold in documents:
-        pairs = _match(predicted, gold, overlap)
+        pairs = match_spans(predicted, gold, overlap)
         for i, span in enumerate(predicted):
             counts = scores.by_label[span[2]]
             if i in pairs:
@@ -99,7 +99,7 @@ def score_relations(documents: Iterable[tuple[list[Link], list[Link]]], overlap:
     for predicted, gold in documents:
         predicted_spans = sorted({span for link in predicted for span in link})
         gold_spans = sorted({span for link in gold for span in link})
-        pairs = _match(predicted_spans, gold_spans, overlap)
+        pairs = match_spans(predicted_spans, gold_spans, overlap)
         to_gold = {predicted_spans[i]: gold_spans[j] for i, j in pairs.items()}
         gold_set = set(gold)
         hit: set[Link] = set()
