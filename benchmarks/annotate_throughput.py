@@ -27,6 +27,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=1, help="direct_num_workers (multi_processing when > 1)")
+    parser.add_argument("--deid", action="store_true",
+                        help="include de-identification (the job's default); the BENCHMARKS.md rows were taken "
+                             "without it, so the bare annotator loop is a like-for-like baseline")
     args = parser.parse_args()
     texts = list(corpus_texts("mtsamples").values())
     texts = [texts[i % len(texts)] for i in range(args.notes)]
@@ -45,6 +48,8 @@ def main() -> None:
         for i, text in enumerate(texts):
             (notes / f"{i:07d}.txt").write_text(text, encoding="utf-8")
         argv = ["--runner=DirectRunner", "--input", str(notes), "--output", str(Path(tmp) / "out")]
+        if not args.deid:
+            argv.append("--skip_deid")
         if args.workers > 1:
             argv += [f"--direct_num_workers={args.workers}", "--direct_running_mode=multi_processing"]
         started = time.perf_counter()
@@ -52,7 +57,7 @@ def main() -> None:
         job_s = time.perf_counter() - started
 
     print(json.dumps({
-        "notes": args.notes, "megabytes": round(megabytes, 2), "workers": args.workers,
+        "notes": args.notes, "megabytes": round(megabytes, 2), "workers": args.workers, "deid": args.deid,
         "annotator_loop_notes_per_s": round(args.notes / loop_s, 1),
         "pipeline_notes_per_s": round(args.notes / job_s, 1), "pipeline_seconds": round(job_s, 1),
         "entities": sum(summary["entities_by_label"].values()),
