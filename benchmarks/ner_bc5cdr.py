@@ -3,15 +3,22 @@
     python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full random-emb no-chars softmax
     python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full --with-devel 20   # train+devel, 20 epochs
     python benchmarks/ner_bc5cdr.py --corpus NCBI-disease --runs full --embeddings DIR   # other vectors
+    python benchmarks/ner_bc5cdr.py --corpus BC5CDR-chem --runs full --embeddings-source script   # earlier rows
 
 Each run trains with ``python -m ehr_models.train`` (its defaults unless ``--extra`` adds flags): on the train split
 with early stopping on devel, or with ``--with-devel N`` on train+devel for N epochs (N taken from a devel run's
 best epoch), then scores the test split once (exact entity match, as the papers do). Runs: ``full`` = pretrained
 embeddings (fine-tuned) + char CNN + CRF; ``random-emb`` = random 100-d embeddings; ``no-chars`` = no character
-CNN; ``softmax`` = softmax head instead of the CRF; ``frozen`` = pretrained embeddings frozen. Without
-``--embeddings`` the script trains a gensim Word2Vec (skip-gram, 100-d, cached in ``--work``) on MTSamples,
-PhysioNet deid notes, PHEE train+dev and the BC5CDR and NCBI-disease train+devel text (never a test split),
-normalized with ``ehr_models.text.normalize_token``. Models go under ``--work`` (default /tmp/ehrbeam-ner); each
+CNN; ``softmax`` = softmax head instead of the CRF; ``frozen`` = pretrained embeddings frozen.
+
+Without ``--embeddings`` the vectors come from the pretraining stage (issue 5): the script writes its embedding
+corpus (MTSamples, PhysioNet deid dev notes, PHEE train+dev, BC5CDR and NCBI-disease train+devel text; never a test
+split) as JSONL notes under ``WORK/pretrain-input/`` and runs ``python -m pipelines.pretrain`` on them (DirectRunner,
+de-identification on, Word2Vec skip-gram 100-d, window 5, min_count 2, 10 epochs) into ``WORK/pretrain/``; cached.
+``--embeddings-source script`` keeps the earlier fallback instead (gensim Word2Vec trained here on the same text,
+tokens normalized with ``ehr_models.text.normalize_token``, no de-identification; cached as
+``WORK/word2vec-100d.kv``), which the first BENCHMARKS.md rows used. Models go under ``--work`` (default
+/tmp/ehrbeam-ner); each
 finished run appends a JSON line (scores, epochs, time, the exact train command) to ``WORK/results.jsonl`` and the
 script prints a markdown table of its runs.
 """
@@ -19,10 +26,13 @@ script prints a markdown table of its runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import platform
 import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +49,12 @@ RUNS = {"full": [], "random-emb": None, "no-chars": ["--no-chars"], "softmax": [
 CORPORA = ("BC5CDR-chem", "NCBI-disease", "BC5CDR")
 
 
+# Word2Vec settings of both fallbacks: skip-gram, 100-d, window 5, min_count 2, 10 epochs, seed 1, 2 threads.
+W2V = {"dimensions": 100, "window": 5, "min_count": 2, "epochs": 10, "seed": 1, "workers": 2}
+NER_TEXT = ("BC5CDR", "NCBI-disease")  # train + devel text only: a test split never reaches the embeddings
+SENTENCES_PER_NOTE = 50  # CoNLL sentences carry no document ids: group them into notes of this many
+
+
 def text_sentences(data_dir: Path):
     """Normalized token lists of the embedding corpus (see module doc): no test split of any NER set."""
     for text in list(mtsamples_texts(data_dir).values()) + list(physionet_texts(data_dir).values()):
@@ -47,14 +63,57 @@ def text_sentences(data_dir: Path):
     for split in ("train", "dev"):
         for path in sorted((data_dir / "phee" / split).glob("*.txt")):
             yield [normalize_token(t.text) for t in tokenize(path.read_text(encoding="utf-8"))]
-    for corpus in ("BC5CDR", "NCBI-disease"):
+    for corpus in NER_TEXT:
         for split in ("train", "devel"):
             for example in conll.read(data_dir / "biomed-ner" / corpus / f"{split}.tsv"):
                 yield [normalize_token(t) for t in example.tokens]
 
 
-def word2vec(work: Path, data_dir: Path, threads: int) -> Path:
-    """Train (once; cached) the fallback Word2Vec vectors; returns the ``.kv`` path."""
+def corpus_notes(data_dir: Path):
+    """``(file stem, note id, text)`` of the embedding corpus as notes for ``pipelines.pretrain``: the same sources
+    as ``text_sentences``. CoNLL sentences are their tokens joined by spaces, a blank line (a segment boundary)
+    between sentences, ``SENTENCES_PER_NOTE`` to a note."""
+    for source, texts in (("mtsamples", mtsamples_texts(data_dir)), ("physionet-dev", physionet_texts(data_dir))):
+        for note_id, text in texts.items():
+            yield source, f"{source}-{note_id}", text
+    for split in ("train", "dev"):
+        for path in sorted((data_dir / "phee" / split).glob("*.txt")):
+            yield "phee", f"phee-{split}-{path.stem}", path.read_text(encoding="utf-8")
+    for corpus in NER_TEXT:
+        for split in ("train", "devel"):
+            examples = conll.read(data_dir / "biomed-ner" / corpus / f"{split}.tsv")
+            for first in range(0, len(examples), SENTENCES_PER_NOTE):
+                chunk = examples[first:first + SENTENCES_PER_NOTE]
+                yield corpus, f"{corpus}-{split}-{first}", "\n\n".join(" ".join(e.tokens) for e in chunk)
+
+
+def pretrain_vectors(work: Path, data_dir: Path) -> Path:
+    """Vectors from the pretraining stage (cached): write the corpus as JSONL notes, run ``pipelines.pretrain`` on
+    them; returns the vectors directory. The pipeline's record is kept as ``WORK/pretrain.json``."""
+    output, inputs = work / "pretrain", work / "pretrain-input"
+    if (output / "vectors" / "manifest.json").exists():  # written last: a crashed run leaves none
+        return output / "vectors"
+    inputs.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        handles = {}
+        for stem, note_id, text in corpus_notes(data_dir):
+            if stem not in handles:
+                handles[stem] = stack.enter_context(open(inputs / f"{stem}.jsonl", "w", encoding="utf-8"))
+            handles[stem].write(json.dumps({"note_id": note_id, "text": text}) + "\n")
+    command = [sys.executable, "-m", "pipelines.pretrain", "--runner=DirectRunner", "--input", str(inputs),
+               "--output", str(output), "--algorithm", "word2vec", "--architecture", "skipgram"]
+    command += [arg for key, value in W2V.items() for arg in (f"--{key}", str(value))]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    record = {"command": " ".join(["python"] + command[1:]), "seconds": round(time.perf_counter() - started, 1),
+              "corpus": json.loads((output / "corpus" / "manifest.json").read_text(encoding="utf-8"))}
+    (work / "pretrain.json").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    logging.info("pretrain: %s s", record["seconds"])
+    return output / "vectors"
+
+
+def word2vec(work: Path, data_dir: Path) -> Path:
+    """Train (once; cached) the earlier fallback Word2Vec vectors here; returns the ``.kv`` path."""
     path = work / "word2vec-100d.kv"
     if path.exists():
         return path
@@ -62,8 +121,8 @@ def word2vec(work: Path, data_dir: Path, threads: int) -> Path:
 
     started = time.perf_counter()
     sentences = [s for s in text_sentences(data_dir) if s]
-    model = Word2Vec(sentences, vector_size=100, window=5, min_count=2, sg=1, negative=5, epochs=10,
-                     workers=2, seed=1)
+    model = Word2Vec(sentences, vector_size=W2V["dimensions"], window=W2V["window"], min_count=W2V["min_count"],
+                     sg=1, negative=5, epochs=W2V["epochs"], workers=W2V["workers"], seed=W2V["seed"])
     work.mkdir(parents=True, exist_ok=True)
     model.wv.save(str(path))
     record = {"sentences": len(sentences), "tokens": sum(map(len, sentences)), "vocabulary": len(model.wv),
@@ -117,7 +176,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=CORPORA, default="BC5CDR-chem")
     parser.add_argument("--runs", nargs="+", choices=sorted(RUNS), default=["full"])
-    parser.add_argument("--embeddings", help="vectors directory or gensim file (default: train Word2Vec here)")
+    parser.add_argument("--embeddings", help="vectors directory or gensim file (default: --embeddings-source)")
+    parser.add_argument("--embeddings-source", choices=("pretrain", "script"), default="pretrain",
+                        help="without --embeddings: vectors from pipelines.pretrain (default), or the Word2Vec this "
+                             "script trained itself before (the first BENCHMARKS.md rows)")
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--work", type=Path, default=Path("/tmp/ehrbeam-ner"))
     parser.add_argument("--threads", type=int, default=2)
@@ -130,7 +192,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    embeddings = args.embeddings or str(word2vec(args.work, args.data_dir, args.threads))
+    fallback = pretrain_vectors if args.embeddings_source == "pretrain" else word2vec
+    embeddings = args.embeddings or str(fallback(args.work, args.data_dir))
     rows = []
     for name in args.runs:
         rows.append(run(args.corpus, name, embeddings, args))

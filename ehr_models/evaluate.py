@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=FORMATS)
     p.add_argument("--labels", help="keep and rename gold (and prediction file) labels: 'Drug=medication,...'")
     p.add_argument("--data-dir", type=Path, help="shared corpora for medication-json (default ../shared/data)")
+    p.add_argument("--mask-phi", action="store_true",
+                   help="medication-json: score on PhysioNet notes with their gold PHI masked ([**NAME**]), the text "
+                        "a model sees after the pipeline's de-identification")
     p.add_argument("--threads", type=int, help="torch threads for a model directory (default: torch's choice)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = p.parse_args(argv)
@@ -183,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("CoNLL data is scored with --model (a tagger directory)")
         result = evaluate_token_spans(args.model, args.data, data_format, labels, args.threads)
     else:
-        gold = [relabel_document(d, labels) for d in load_documents(args.data, data_format, args.data_dir)]
+        gold = [relabel_document(d, labels)
+                for d in load_documents(args.data, data_format, args.data_dir, args.mask_phi)]
         if args.model:
             pairs = evaluate_model_on_documents(args.model, gold, args.threads)
         else:

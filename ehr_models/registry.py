@@ -7,7 +7,23 @@ from typing import Callable
 from ehr_models.annotation import Annotator
 from ehr_models.rules import RuleAnnotator
 
-_FACTORIES: dict[str, Callable[[dict], Annotator]] = {"rules": RuleAnnotator.from_dict}
+
+
+# The neural annotators import torch: their modules load only when one is built.
+def _tagger(config: dict) -> Annotator:
+    from ehr_models.tagging.annotator import TaggerAnnotator
+
+    return TaggerAnnotator.from_dict(config)
+
+
+def _medication(config: dict) -> Annotator:
+    from ehr_models.medication.annotator import MedicationAnnotator
+
+    return MedicationAnnotator.from_dict(config)
+
+
+_FACTORIES: dict[str, Callable[[dict], Annotator]] = {"rules": RuleAnnotator.from_dict, "tagger": _tagger,
+                                                      "medication": _medication}
 
 
 def register(kind: str, factory: Callable[[dict], Annotator]) -> None:

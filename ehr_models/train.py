@@ -2,10 +2,11 @@
 
     python -m ehr_models.train --train ../shared/data/biomed-ner/BC5CDR-chem/train.tsv \\
         --dev ../shared/data/biomed-ner/BC5CDR-chem/devel.tsv --embeddings vectors/ --output /tmp/bc5cdr-chem
-    python -m ehr_models.train --train gold/medication::train --format medication-json --output /tmp/med \\
-        --init-from /tmp/bc5cdr-chem --init-label-map Chemical=medication
+    python -m ehr_models.train --train gold/medication::fit --dev gold/medication::dev --format medication-json \\
+        --mask-phi --min-count 2 --output /tmp/med --init-from /tmp/bc5cdr-chem --init-label-map Chemical=medication
 
-Data specs and formats: ``ehr_models.tagging.datasets``. Without ``--dev``, ``--dev-fraction`` of the training
+Data specs and formats: ``ehr_models.tagging.datasets`` (``gold/medication::fit`` and ``::dev`` are the internal
+split of the gold train notes). Without ``--dev``, ``--dev-fraction`` of the training
 sentences is held out for early stopping. ``--test`` is scored once, after training, and stored in metrics.json.
 """
 
@@ -44,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     data.add_argument("--labels", help="keep and rename labels: 'Drug=medication,Dosage=dosage' (default: all)")
     data.add_argument("--dev-fraction", type=float, default=0.1, help="held out of --train when no --dev")
     data.add_argument("--data-dir", type=Path, help="shared corpora for medication-json (default ../shared/data)")
+    data.add_argument("--mask-phi", action="store_true",
+                      help="medication-json: mask the gold PHI of PhysioNet notes ([**NAME**]) as the pipeline's "
+                           "de-identification does before annotating (train on text as the model will see it)")
     model = p.add_argument_group("model")
     model.add_argument("--embeddings", help="pretrained vectors: a pretraining directory or a gensim file")
     model.add_argument("--freeze-embeddings", action="store_true")
@@ -84,7 +88,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _load(specs: list[str], args: argparse.Namespace) -> list[Example]:
     labels = parse_label_map(args.labels)
-    return [e for spec in specs for e in load_examples(spec, args.format, labels, data_dir=args.data_dir)]
+    return [e for spec in specs
+            for e in load_examples(spec, args.format, labels, data_dir=args.data_dir, mask_phi=args.mask_phi)]
 
 
 def split_dev(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
@@ -142,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     training = {"fingerprint": fingerprint(train), "sentences": len(train),
                 "tokens": sum(len(e.tokens) for e in train), "dev_fingerprint": fingerprint(dev) if dev else None,
                 "dev_sentences": len(dev), "sources": {"train": args.train, "dev": args.dev},
+                "mask_phi": args.mask_phi, "min_count": args.min_count,
                 "embeddings": args.embeddings, "settings": settings.to_dict(), **transfer}
     checkpoints = Checkpoints(args.checkpoints or args.output.with_name(args.output.name + ".checkpoints"), training)
     result = fit(tagger, train, dev, settings, checkpoints, Progress(args.epochs, enabled=not args.quiet),

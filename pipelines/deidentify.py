@@ -16,13 +16,15 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import (AnnotateOptions, DeidOptions, ReadOptions, deid_arguments, new_run_id, read_config,
-                               sample_notes_dir, show_help_if_asked)
+from pipelines.options import (DeidOptions, OutputOptions, ReadOptions, deid_arguments, new_run_id, output_dir,
+                               read_config, sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from transforms import schemas
 from transforms.deid import Deidentify, deidentified_note_row, describe_deid, phi_rows
 from transforms.io import ReadConfig, ReadNotes, WriteDatasets, clear_datasets
 from transforms.report import format_summary, summarize, write_manifest
+
+DEFAULT_OUTPUT = "./annotations"
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read: ReadConfig, deid: dict,
@@ -45,7 +47,8 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, re
 
 
 def run(argv: list[str] | None = None) -> dict:
-    show_help_if_asked(argv or [], "python -m pipelines.deidentify", __doc__, ReadOptions, DeidOptions)
+    show_help_if_asked(argv or [], "python -m pipelines.deidentify", __doc__, ReadOptions, DeidOptions,
+                       OutputOptions)
     options = PipelineOptions(argv)
     read_options = options.view_as(ReadOptions)
     try:
@@ -56,12 +59,12 @@ def run(argv: list[str] | None = None) -> dict:
     except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
-    output = absolute_local(options.view_as(AnnotateOptions).output)
+    output = absolute_local(output_dir(options, DEFAULT_OUTPUT))
     clear_datasets(output, tuple(schemas.DEID_DATASETS))
     started = time.monotonic()
     with create_pipeline(options) as pipeline:
         build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, deid,
-              options.view_as(AnnotateOptions).num_shards)
+              options.view_as(OutputOptions).num_shards)
     summary = summarize(output, time.monotonic() - started)
     write_manifest(output, run_id, "deidentify", summary, options.get_all_options(drop_default=True),
                    {"deid": describe_deid(**deid)})

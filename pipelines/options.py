@@ -15,7 +15,13 @@ from ehr_models.formats.archives import DEFAULT_MAX_MEMBER_BYTES, DEFAULT_MAX_RA
 from ehr_models.formats.detect import FORMATS
 from ehr_models.formats.tables import ColumnMap
 from ehr_models.records import META_KEYS
+from transforms.inference import DEFAULT_MAX_BATCH_SIZE
 from transforms.read import DEFAULT_MAX_NOTE_CHARS, ReadConfig
+
+# The annotator pipelines.annotate uses without --model. The lead switches it to "medication" once that model
+# lands: tests only rely on it being registered.
+DEFAULT_MODEL = "rules"
+KNOWN_MODELS = ("rules", "medication", "tagger")
 
 
 def sample_notes_dir() -> str:
@@ -69,15 +75,50 @@ class DeidOptions(PipelineOptions):
                                  "every worker; the salt never enters the pipeline graph).")
 
 
+class OutputOptions(PipelineOptions):
+    """Options every job writing datasets shares (Beam parses all option classes with one parser, so a flag may
+    be defined once only). Each job applies its own default output directory: ``output_dir``."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--output", default=None,
+                            help="Output directory (default: ./annotations for annotate and deidentify, "
+                                 "./pretrain for pretrain).")
+        parser.add_argument("--num_shards", type=int, default=0,
+                            help="Parquet files (pretrain: sentence shards) per dataset (0: let the runner decide).")
+
+
+def output_dir(options: PipelineOptions, default: str) -> str:
+    """The ``--output`` given, else the job's ``default``."""
+    return options.view_as(OutputOptions).output or default
+
+
 class AnnotateOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
-        parser.add_argument("--output", default="./annotations",
-                            help="Output directory: entities/, relations/, notes/ and errors/ Parquet datasets.")
-        parser.add_argument("--model", default="rules",
-                            help="Annotator: a registered type name (rules).")
-        parser.add_argument("--num_shards", type=int, default=0,
-                            help="Parquet files per dataset (0: let the runner decide).")
+        parser.add_argument("--model", default=DEFAULT_MODEL,
+                            help="Annotator: a registered name (" + ", ".join(KNOWN_MODELS) + ") or a model "
+                                 "directory (a tagger package written by python -m ehr_models.train).")
+        parser.add_argument("--run_date", default=None,
+                            help="The Hive partition this run writes, YYYY-MM-DD (default: today, UTC). A rerun "
+                                 "of the same date replaces that date's rows of the same model version.")
+        parser.add_argument("--since", default=None,
+                            help="Only annotate notes whose note_date is on or after this YYYY-MM-DD (notes "
+                                 "without a date are annotated); the others are counted as skipped.")
+        parser.add_argument("--no_incremental", dest="incremental", action="store_false", default=True,
+                            help="Annotate every note, even those this model version already annotated in "
+                                 "earlier runs of --output (their rows are then written again).")
+        parser.add_argument("--omop", action="store_true",
+                            help="Also write OUTPUT/note_nlp/: OMOP CDM v5.4 NOTE_NLP rows.")
+        parser.add_argument("--max_batch_size", type=int, default=DEFAULT_MAX_BATCH_SIZE,
+                            help="Most notes handed to the model at once (RunInference batches).")
+        parser.add_argument("--share_model_across_processes", action="store_true",
+                            help="Load one model per machine, served to every worker process (large models).")
+        parser.add_argument("--model_copies", type=int, default=None,
+                            help="Load exactly this many model copies per machine (large models).")
+        parser.add_argument("--report_notes", type=int, default=None,
+                            help="Input size in notes, for the ETA of progress lines (default: counted when the "
+                                 "input is a directory or glob of text files).")
 
 
 def show_help_if_asked(argv: list[str], prog: str, description: str, *option_classes) -> None:
@@ -122,3 +163,30 @@ def deid_arguments(options: DeidOptions) -> dict | None:
         return None
     return {"engine_config": deid_engine_config(options), "mode": options.deid_mode,
             "salt_env": options.deid_salt_env}
+
+
+class PretrainOptions(PipelineOptions):
+    """pipelines.pretrain's own options (``--output`` and ``--num_shards`` are ``OutputOptions``'). Training
+    defaults left ``None`` here come from ``ehr_models.embeddings.training.TrainingOptions`` (imported by the
+    pretrain job only: gensim is not a dependency of the other jobs' workers)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--skip_training", action="store_true", help="Build the corpus only.")
+        parser.add_argument("--skip_corpus", action="store_true",
+                            help="Train only, on the corpus an earlier run left in OUTPUT/corpus.")
+        parser.add_argument("--algorithm", default=None,
+                            help="word2vec or fasttext (default fasttext: character n-gram vectors for unseen and "
+                                 "misspelt words).")
+        parser.add_argument("--architecture", default=None, help="skipgram (default) or cbow.")
+        parser.add_argument("--dimensions", type=int, default=None)
+        parser.add_argument("--window", type=int, default=None)
+        parser.add_argument("--min_count", type=int, default=None,
+                            help="Tokens seen fewer times get no vector of their own.")
+        parser.add_argument("--max_vocab", type=int, default=None, help="Keep at most this many tokens.")
+        parser.add_argument("--epochs", type=int, default=None)
+        parser.add_argument("--workers", type=int, default=0, help="Training threads (0: every core).")
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--bucket", type=int, default=None,
+                            help="FastText n-gram hash buckets (memory: bucket x dimensions floats).")
+        parser.add_argument("--vectors_dtype", default="float32", choices=("float32", "float16"))

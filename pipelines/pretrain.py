@@ -10,7 +10,6 @@ writes ``OUT/corpus/`` (sentence shards, token counts, manifest.json), ``OUT/vec
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -23,8 +22,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from ehr_models.embeddings.corpus import read_corpus_manifest
 from ehr_models.embeddings.training import ALGORITHMS, ARCHITECTURES, TrainingOptions, train_to_directory
-from pipelines.options import (DeidOptions, ReadOptions, deid_arguments, new_run_id, read_config,
-                               sample_notes_dir, show_help_if_asked)
+from pipelines.options import (DeidOptions, OutputOptions, PretrainOptions, ReadOptions, deid_arguments, new_run_id,
+                               output_dir, read_config, sample_notes_dir, show_help_if_asked)
 from pipelines.runner import absolute_local, create_pipeline
 from transforms.deid import ReadAndDeidentify
 from transforms.io import ReadConfig, WriteDatasets, clear_datasets
@@ -35,57 +34,21 @@ CORPUS_DIR = "corpus"
 VECTORS_DIR = "vectors"
 DATASETS = ("notes", "errors")
 DEFAULT_OUTPUT = "./pretrain"
-_DEFAULTS = TrainingOptions(workers=0)
 
 
-def _add_shared(parser, name: str, **kwargs) -> None:
-    """Add an option another job's options may define already: Beam parses every ``PipelineOptions`` subclass of
-    the process with one parser, and a second ``--output`` is an error there. TODO(lead): a shared
-    ``OutputOptions`` in options.py when PretrainOptions moves there."""
-    try:
-        parser.add_argument(name, **kwargs)
-    except argparse.ArgumentError:
-        pass
-
-
-def _output(argv: list[str], parsed: str) -> str:
-    # Whoever registered --output first set its default ("./annotations" for the annotate job): only a value the
-    # user gave counts here.
-    given = any(arg == "--output" or arg.startswith("--output=") for arg in argv)
-    return parsed if given else DEFAULT_OUTPUT
-
-
-class PretrainOptions(PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser) -> None:
-        _add_shared(parser, "--output", default=DEFAULT_OUTPUT,
-                    help="Output directory: corpus/, vectors/, notes/ and errors/.")
-        _add_shared(parser, "--num_shards", type=int, default=0,
-                    help="Sentence shards to write (0: the runner decides).")
-        parser.add_argument("--skip_training", action="store_true", help="Build the corpus only.")
-        parser.add_argument("--skip_corpus", action="store_true",
-                            help="Train only, on the corpus an earlier run left in OUTPUT/corpus.")
-        parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, choices=ALGORITHMS,
-                            help="fasttext adds character n-gram vectors for unseen and misspelt words.")
-        parser.add_argument("--architecture", default=_DEFAULTS.architecture, choices=ARCHITECTURES)
-        parser.add_argument("--dimensions", type=int, default=_DEFAULTS.dimensions)
-        parser.add_argument("--window", type=int, default=_DEFAULTS.window)
-        parser.add_argument("--min_count", type=int, default=_DEFAULTS.min_count,
-                            help="Tokens seen fewer times get no vector of their own.")
-        parser.add_argument("--max_vocab", type=int, default=None, help="Keep at most this many tokens.")
-        parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
-        parser.add_argument("--workers", type=int, default=0, help="Training threads (0: every core).")
-        parser.add_argument("--seed", type=int, default=_DEFAULTS.seed)
-        parser.add_argument("--bucket", type=int, default=_DEFAULTS.bucket,
-                            help="FastText n-gram hash buckets (memory: bucket x dimensions floats).")
-        parser.add_argument("--vectors_dtype", default="float32", choices=("float32", "float16"))
+_TRAINING_FIELDS = ("algorithm", "architecture", "dimensions", "window", "min_count", "max_vocab", "epochs", "seed",
+                    "bucket")
 
 
 def training_options(options: PretrainOptions) -> TrainingOptions:
-    return TrainingOptions(
-        algorithm=options.algorithm, architecture=options.architecture, dimensions=options.dimensions,
-        window=options.window, min_count=options.min_count, max_vocab=options.max_vocab, epochs=options.epochs,
-        workers=options.workers or os.cpu_count() or 1, seed=options.seed, bucket=options.bucket)
+    """``TrainingOptions`` from the flags given (``TrainingOptions``' defaults for the others); raises
+    ``SystemExit`` for an unknown algorithm or architecture."""
+    if options.algorithm not in (None, *ALGORITHMS):
+        raise SystemExit(f"--algorithm must be one of {', '.join(ALGORITHMS)}")
+    if options.architecture not in (None, *ARCHITECTURES):
+        raise SystemExit(f"--architecture must be one of {', '.join(ARCHITECTURES)}")
+    given = {name: getattr(options, name) for name in _TRAINING_FIELDS if getattr(options, name) is not None}
+    return TrainingOptions(**given, workers=options.workers or os.cpu_count() or 1)
 
 
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, run_id: str, read_config: ReadConfig,
@@ -148,7 +111,8 @@ def format_summary(result: dict) -> str:
 
 
 def run(argv: list[str] | None = None) -> dict:
-    show_help_if_asked(argv or [], "python -m pipelines.pretrain", __doc__, ReadOptions, DeidOptions, PretrainOptions)
+    show_help_if_asked(argv or [], "python -m pipelines.pretrain", __doc__, ReadOptions, DeidOptions, OutputOptions,
+                       PretrainOptions)
     options = PipelineOptions(argv)
     read_options, pretrain = options.view_as(ReadOptions), options.view_as(PretrainOptions)
     deid_options = options.view_as(DeidOptions)
@@ -158,15 +122,15 @@ def run(argv: list[str] | None = None) -> dict:
     except (ValueError, OSError) as error:
         raise SystemExit(str(error)) from None
     run_id = read_options.run_id or new_run_id()
-    output = absolute_local(_output(argv or [], pretrain.output))
+    output = absolute_local(output_dir(options, DEFAULT_OUTPUT))
     started = time.monotonic()
     result: dict = {"run_id": run_id, "output": output}
     if not pretrain.skip_corpus:
         clear_datasets(output, DATASETS)
         clear_corpus(FileSystems.join(output, CORPUS_DIR))
         with create_pipeline(options) as pipeline:
-            build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config, pretrain.num_shards,
-                  deid)
+            build(pipeline, read_options.input or sample_notes_dir(), output, run_id, config,
+                  options.view_as(OutputOptions).num_shards, deid)
         summary = summarize(output)
         result.update(notes_by_status=dict(summary.notes_by_status), errors_by_stage=dict(summary.errors_by_stage),
                       input_errors=summary.input_errors)

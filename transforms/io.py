@@ -7,6 +7,8 @@ work wherever the matching fsspec filesystem package is installed. Writing goes 
 
 from __future__ import annotations
 
+import re
+
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
@@ -15,7 +17,8 @@ from transforms.read import (DEFAULT_MAX_NOTE_CHARS, ERRORS_TAG, ReadConfig, Rea
                              note_row)
 
 __all__ = ["DEFAULT_MAX_NOTE_CHARS", "ERRORS_TAG", "ReadConfig", "ReadNotes", "WriteDatasets", "clear_datasets",
-           "error_row", "note_row"]
+           "commit_partitions", "error_row", "note_row", "remove_tree"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def clear_datasets(output: str, names=tuple(schemas.DATASETS)) -> None:
@@ -25,6 +28,47 @@ def clear_datasets(output: str, names=tuple(schemas.DATASETS)) -> None:
         matched = [m.path for result in FileSystems.match([pattern]) for m in result.metadata_list]
         if matched:
             FileSystems.delete(matched)
+
+
+def _matched(pattern: str) -> list[str]:
+    return sorted(m.path for result in FileSystems.match([pattern]) for m in result.metadata_list)
+
+
+def file_prefix(model_name: str, model_version: str) -> str:
+    """The name prefix of a model version's files inside a partition: a rerun replaces those files only, so two
+    models (or versions) annotating on the same date keep each other's rows."""
+    return _UNSAFE.sub("_", f"{model_name}-{model_version}").lstrip("._") or "model"
+
+
+def commit_partitions(staging: str, output: str, names, run_date: str, prefix: str) -> dict[str, int]:
+    """Move each staged ``STAGING/NAME/*.parquet`` into the Hive partition ``OUTPUT/NAME/run_date=D/`` as
+    ``PREFIX__RUN-FILE``, first deleting that partition's earlier ``PREFIX__*`` files (a rerun of the same date
+    replaces, never duplicates). Returns the files committed per dataset. Called once the run succeeded."""
+    committed = {}
+    for name in names:
+        staged = _matched(FileSystems.join(staging, name, "*.parquet"))
+        target = FileSystems.join(output, name, f"run_date={run_date}")
+        stale = _matched(FileSystems.join(target, f"{prefix}__*.parquet"))
+        if stale:
+            FileSystems.delete(stale)
+        if not staged:
+            committed[name] = 0
+            continue
+        try:
+            FileSystems.mkdirs(target)
+        except OSError:
+            pass  # exists already
+        run = staging.rstrip("/").rsplit("/", 1)[-1]
+        FileSystems.rename(staged, [FileSystems.join(target, f"{prefix}__{run}-{path.rsplit('/', 1)[-1]}")
+                                    for path in staged])
+        committed[name] = len(staged)
+    return committed
+
+
+def remove_tree(path: str) -> None:
+    """Delete a directory tree (a run's staging area) wherever it lives."""
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
 
 
 class WriteDatasets(beam.PTransform):

@@ -25,10 +25,17 @@ class RunSummary:
     errors_by_stage: Counter = field(default_factory=Counter)
     input_errors: int = 0  # error rows with no note id: inputs that failed before any note was read
     elapsed_s: float = 0.0
+    # Notes an incremental run left alone (already annotated by this model version, or before --since): they
+    # have no notes/ row in this run, but were read.
+    skipped_by_reason: Counter = field(default_factory=Counter)
 
     @property
     def notes_read(self) -> int:
-        return sum(self.notes_by_status.values())
+        return sum(self.notes_by_status.values()) + sum(self.skipped_by_reason.values())
+
+    @property
+    def notes_skipped(self) -> int:
+        return self.notes_by_status.get("skipped", 0) + sum(self.skipped_by_reason.values())
 
     def to_dict(self) -> dict:
         return {
@@ -37,6 +44,7 @@ class RunSummary:
             "relations": self.relations, "phi_by_label": dict(self.phi_by_label),
             "errors_by_stage": dict(self.errors_by_stage),
             "input_errors": self.input_errors, "elapsed_s": round(self.elapsed_s, 2),
+            "notes_skipped": self.notes_skipped, "skipped_by_reason": dict(self.skipped_by_reason),
         }
 
 
@@ -59,6 +67,7 @@ def summarize(output: str, elapsed_s: float = 0.0) -> RunSummary:
         errors_by_stage=Counter(stage for stage, _ in errors),
         input_errors=sum(1 for _, note_id in errors if note_id is None),
         elapsed_s=elapsed_s,
+        skipped_by_reason=Counter(_column(output, "skipped", "reason")),
     )
 
 
@@ -72,7 +81,9 @@ def format_summary(summary: RunSummary, run_id: str, job: str = "annotate") -> s
         f"ehrbeam {job}: run {run_id} finished in {summary.elapsed_s:.1f} s",
         f"  output     {summary.output}/{{{','.join(_datasets(job))}}}/",
         f"  notes      {summary.notes_read} read: {done} {'annotated' if job == 'annotate' else 'de-identified'}, "
-        f"{status.get('error', 0)} errors, {status.get('skipped', 0)} skipped",
+        f"{status.get('error', 0)} errors, {summary.notes_skipped} skipped"
+        + (f" ({summary.skipped_by_reason.get('already_annotated', 0)} already annotated by this model version)"
+           if summary.skipped_by_reason else ""),
     ]
     if job == "annotate":
         labels = ", ".join(f"{label} {summary.entities_by_label.get(label, 0)}" for label in LABELS)
@@ -91,17 +102,22 @@ def _datasets(job: str) -> tuple[str, ...]:
 
 
 def write_manifest(output: str, run_id: str, job: str, summary: RunSummary, options: dict,
-                   components: dict) -> str:
-    """Write ``OUTPUT/runs/RUN_ID.json``: what ran (job, version, components, options) and what came out
-    (the summary's counts). Returns its path. Carries ids and counts only."""
+                   components: dict, extra: dict | None = None) -> str:
+    """Write ``OUTPUT/runs/RUN_ID.json``: what ran (job, version, components, options, and ``extra``: model,
+    stage timings...) and what came out (the summary's counts). Returns its path. Carries ids and counts only."""
     manifest = {
         "run_id": run_id, "job": job, "ehrbeam_version": __version__,
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "components": components, "options": options, **summary.to_dict(),
+        "components": components, "options": options, **summary.to_dict(), **(extra or {}),
     }
-    path = f"{output.rstrip('/')}/runs/{run_id}.json"
+    return write_run_file(output, f"{run_id}.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
+
+
+def write_run_file(output: str, name: str, content: str) -> str:
+    """Write ``OUTPUT/runs/NAME`` (a manifest or an HTML report); returns its path."""
+    path = f"{output.rstrip('/')}/runs/{name}"
     fs, local = fsspec.core.url_to_fs(path)
     fs.makedirs(local.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(local, "w") as handle:
-        json.dump(manifest, handle, indent=2, sort_keys=True, default=str)
+    with fs.open(local, "w", encoding="utf-8") as handle:
+        handle.write(content)
     return path

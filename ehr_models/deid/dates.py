@@ -39,13 +39,17 @@ _HISTORY_YEAR = re.compile(
     r"\b(?:mi|cabg|cva|ptca|stent|avr|mvr|turp|tia|chf|dvt|pe|appy|ca|surgery|repair|resection|lumpectomy|"
     r"mastectomy|hysterectomy|cholecystectomy|pacer|ppm|aicd|redo)\s+(?:x\s?\d\s+)?(\d\d)(?=\s*[,.;)\n]|\s*$)", re.I)
 
+# ... and before it in history lists ("09 PTCA to LCX", "13 stent to LCX"): two digits opening the item.
+_HISTORY_YEAR_BEFORE = re.compile(r"(?:^|(?<=[.:;,]\s)|(?<=[.:;,]))\s*(\d\d)\s+(?=(?:ptca|cabg|stent|stents|avr|mvr|cva|"
+                                  r"mi|pci|cath|turp|tia|ppm|aicd)\b)", re.I | re.M)
+
 _SETTINGS = re.compile(
     r"(?:\b(?:ps|psv|cpap|peep|bipap|bi-pap|ipap|epap|ips|vent|ventilation|ventilator|flowby|flow-by|simv|imv|ac|"
     r"co/ci(?:/svr)?|svr|ci|settings|mode|trial|weaned?|wean(?:ed|ing)?\s+to|changed\s+to|placed\s+on|"
     r"cpap/ps|ps/cpap|mask|rales|crackles|perrla|perrl|c/o|cp|pain|angina|headache|strength|"
     r"str|rated|x|of|#|\+)[\s,]*[:=(]?\s*|\d[.\-]|\d|#|/|%[\s,&]*)$", re.I)
 _VENT_NEARBY = re.compile(r"\b(?:ps|psv|cpap|peep|bipap|simv|imv|ac|vent|fio2)\b|\d\s*x\s*\d|%", re.I)
-_PAIN_NEARBY = re.compile(r"\b(?:pain|cp|angina|c/o|rated|scale|headache)\b", re.I)
+_PAIN_NEARBY = re.compile(r"\b(?:pain|cp|angina|c/o|rated|scale|headache|relief|relieved|reassessment)\b", re.I)
 _NOT_DATE_AFTER = re.compile(
     r"^\s*(?:peep|ps|psv|cpap|cm|%|bottles?|strength|str|ns|ns\b|hr|hrs|hours?|mins?|pain|x\b|ips|ipap|epap|"
     r"fio2|\.\d|units?|tabs?|amps?|cc|ml|mg|l\b|lpm|of\s+(?:peep|ps|the)|up\b|way|pressure)", re.I)
@@ -77,6 +81,7 @@ class DateRecognizer(Configurable):
             spans += [PhiSpan(m.start(m.lastindex), m.end(m.lastindex), DATE, self.name)
                       for m in YEAR.finditer(text) if self._year_is_date(text, m)]
             spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _HISTORY_YEAR.finditer(text)]
+            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _HISTORY_YEAR_BEFORE.finditer(text)]
         return spans
 
     @staticmethod

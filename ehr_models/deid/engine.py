@@ -23,6 +23,7 @@ from ehr_models.deid.names import NameRecognizer
 from ehr_models.deid.phi import PhiSpan, merge
 from ehr_models.deid.propagation import propagate
 from ehr_models.deid.recognizers import NoteContext, Recognizer, build_recognizer, register
+from ehr_models.deid.tagger import packaged_available, tagger_recognizer
 from ehr_models.deid.transform import DeidResult, mask, surrogate
 from ehr_models.deid.vocabulary import ClinicalVocabulary
 from ehr_models.records import NoteError
@@ -31,12 +32,22 @@ logger = logging.getLogger(__name__)
 
 CONFIG_VERSION = "1"
 ENGINE_VERSION = "0.1.0"
-DEFAULT_RECOGNIZERS = ({"type": "identifiers"}, {"type": "dates"}, {"type": "names"}, {"type": "locations"})
+RULE_RECOGNIZERS = ({"type": "identifiers"}, {"type": "dates"}, {"type": "names"}, {"type": "locations"})
 MODES = ("mask", "surrogate")
 
 for _kind, _factory in (("dates", DateRecognizer.from_dict), ("identifiers", IdentifierRecognizer.from_dict),
-                        ("names", NameRecognizer.from_dict), ("locations", LocationRecognizer.from_dict)):
+                        ("names", NameRecognizer.from_dict), ("locations", LocationRecognizer.from_dict),
+                        ("tagger", tagger_recognizer)):
     register(_kind, _factory)
+
+
+def default_recognizers() -> list[dict]:
+    """The rules, plus the packaged PHI tagger when its package is installed (union: a miss is a leak)."""
+    tagger = [{"type": "tagger"}] if packaged_available() else []
+    return [dict(r) for r in RULE_RECOGNIZERS] + tagger
+
+
+DEFAULT_RECOGNIZERS = tuple(default_recognizers())
 
 
 class DeidConfigError(NoteError):
@@ -47,7 +58,7 @@ class DeidConfigError(NoteError):
 class DeidConfig:
     """Everything that decides the engine's output. ``site`` and ``learned_vocabulary`` come from ``fit``."""
 
-    recognizers: list[dict] = field(default_factory=lambda: [dict(r) for r in DEFAULT_RECOGNIZERS])
+    recognizers: list[dict] = field(default_factory=default_recognizers)
     propagate: bool = True
     drug_veto: bool = True
     site: SiteLists = field(default_factory=SiteLists)

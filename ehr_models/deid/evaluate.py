@@ -3,6 +3,8 @@
     python -m ehr_models.deid.evaluate                       # held-out test patients, site lists fitted on dev
     python -m ehr_models.deid.evaluate --split dev --json
     python -m ehr_models.deid.evaluate --no-fit              # the engine as shipped, no site lists
+    python -m ehr_models.deid.evaluate --split dev --half b --tagger /tmp/deid-a --threshold 0.2   # cross-fitting
+    python -m ehr_models.deid.evaluate --tagger none         # rules only
 
 The split is by patient (``ehr_models.deid.split``). With fitting (default), clinicians' names, places and
 vocabulary are learned from the dev patients only, and scores are reported on ``--split``. Output holds counts
@@ -22,7 +24,8 @@ from pathlib import Path
 from ehr_models.deid.engine import DeidConfig, DeidEngine
 from ehr_models.deid.fit import TrainingNote, fit_config
 from ehr_models.deid.metrics import DeidScores
-from ehr_models.deid.split import SPLITS, in_split
+from ehr_models.deid.split import SPLITS, half_of, in_split
+from ehr_models.deid.tagger import packaged_available
 from ehr_models.formats.corpora import default_data_dir
 from ehr_models.formats.physionet import read_phi, read_records
 from ehr_models.rules.lexicon import DrugLexicon
@@ -55,9 +58,28 @@ def select(notes: list[GoldNote], split: str, limit: int | None = None) -> list[
     return chosen[:limit] if limit else chosen
 
 
-def fitted_config(notes: list[GoldNote], base: DeidConfig | None = None) -> DeidConfig:
-    """Site lists and vocabulary learned from the dev patients of ``notes`` (never the test patients)."""
-    return fit_config((TrainingNote(n.patient, n.text, n.phi) for n in select(notes, "dev")), base)
+def fitted_config(notes: list[GoldNote], base: DeidConfig | None = None, half: str | None = None) -> DeidConfig:
+    """Site lists and vocabulary learned from the dev patients of ``notes`` (never the test patients); with
+    ``half``, from the dev patients NOT in that half (cross-fitting: score on ``half``)."""
+    chosen = [n for n in select(notes, "dev") if half is None or half_of(n.patient) != half]
+    return fit_config((TrainingNote(n.patient, n.text, n.phi) for n in chosen), base)
+
+
+def with_tagger(config: DeidConfig, model: str | None, threshold: float | None) -> DeidConfig:
+    """``config`` with its tagger recognizer replaced: ``model`` "none" drops it, a directory replaces the
+    packaged model, ``threshold`` sets its decision threshold."""
+    rules = [dict(r) for r in config.recognizers if r.get("type") != "tagger"]
+    tagger = next((dict(r) for r in config.recognizers if r.get("type") == "tagger"), {"type": "tagger"})
+    if model == "none":
+        config.recognizers = rules
+        return config
+    if model:
+        tagger["model"] = model
+    if threshold is not None:
+        tagger["threshold"] = threshold
+    config.recognizers = rules + ([tagger] if model or threshold is not None or tagger.get("model") or
+                                  packaged_available() else [])
+    return config
 
 
 def score(engine: DeidEngine, notes: list[GoldNote], lexicon: DrugLexicon | None = None) -> dict:
@@ -103,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="engine configuration JSON to start from")
     parser.add_argument("--save-config", type=Path, help="write the (fitted) configuration here")
     parser.add_argument("--limit", type=int, help="score only the first N notes of the split")
+    parser.add_argument("--half", choices=("a", "b"), help="with --split dev: score this half of the dev patients, "
+                        "fit site lists on the other half (cross-fitting)")
+    parser.add_argument("--tagger", help="PHI tagger model directory, or 'none' for rules only (default: packaged)")
+    parser.add_argument("--threshold", type=float, help="the tagger's decision threshold on P(PHI)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     if not (args.data / "id.text").exists():
@@ -110,10 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     notes = load_corpus(args.data)
     base = DeidConfig.from_dict(json.loads(args.config.read_text())) if args.config else DeidConfig()
-    config = base if args.no_fit else fitted_config(notes, base)
+    config = with_tagger(base if args.no_fit else fitted_config(notes, base, args.half), args.tagger, args.threshold)
     if args.save_config:
         args.save_config.write_text(json.dumps(config.to_dict(), indent=1))
-    chosen = select(notes, args.split, args.limit)
+    chosen = select(notes, args.split)
+    if args.half:
+        chosen = [n for n in chosen if half_of(n.patient) == args.half]
+    chosen = chosen[: args.limit] if args.limit else chosen
     result = score(DeidEngine(config), chosen)
     result.update(split=args.split, fitted_on="none" if args.no_fit else "dev patients",
                   patients=sorted({n.patient for n in chosen}, key=lambda p: (len(p), p)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from ehr_models.deid.gazetteers import CITIES, SiteLists
+from ehr_models.deid.gazetteers import CITIES, SiteLists, census_names
 from ehr_models.deid.phi import LOCATION, PhiSpan
 from ehr_models.deid.recognizers import NoteContext
 from ehr_models.deid.vocabulary import ClinicalVocabulary
@@ -18,9 +18,17 @@ from ehr_models.deid.vocabulary import ClinicalVocabulary
 SUFFIXES = frozenset(
     """
     hospital hosp hospitals clinic clinics center centre ctr infirmary hospice house manor rehab vamc vahc
-    healthcare nursing-home
+    healthcare nursing-home memorial regional campus facility
     """.split()
 )
+# Suffixes that gold annotation counts as part of the name ("harford memorial", "vista health"): removed too.
+NAMED_SUFFIXES = frozenset({"memorial", "regional"})
+STATE_CODES = frozenset("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+                        "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split())
+# Hospitals named after saints: "St. Mary's", "ST. AGNES" (the name must not be vocabulary: "ST. HR 110").
+_SAINTS = frozenset({"st", "saint", "mt", "mount"})
+# A title-case word after these, in a note whose capitals mean something, is a town ("in Lochearn").
+TOWN_CUES = frozenset({"in", "of", "from", "near"})
 # Words that may sit inside an institution's proper name although they are vocabulary.
 NAME_PARTS = frozenset("st st. saint mt mount holy sacred heart cross memorial university union general mercy "
                        "good samaritan of".split())
@@ -87,10 +95,17 @@ class LocationRecognizer:
         for i, word in enumerate(lowered):
             if self._site_place(word) or self._city(note, i):
                 picked.add(i)
-            if word in SUFFIXES or (word == "medical" and i + 1 < len(tokens) and lowered[i + 1] in SUFFIXES):
-                picked.update(self._institution(note, i))
+            if word in SUFFIXES or (word in ("medical", "med") and i + 1 < len(tokens) and lowered[i + 1] in SUFFIXES):
+                found = self._institution(note, i)
+                picked.update(found + ([i] if found and word in NAMED_SUFFIXES else []))
+            if i > 0 and lowered[i - 1] in TOWN_CUES and self._title_town(note, i):
+                picked.add(i)
             if i >= 2 and (lowered[i - 2], lowered[i - 1]) in PLACE_CUES:
                 picked.update(self._town(note, i))
+            if word == "," and 0 < i < len(tokens) - 1 and tokens[i + 1].text in STATE_CODES:
+                picked.update(self._before_state(note, i))  # "Millbrook, NY 12545"
+            if word in _SAINTS and self._saint(note, i):
+                picked.update({i, i + 2} if lowered[i + 1] == "." else {i, i + 1})
             if self._university(note, i):  # "University of Maryland", "U of MD"
                 picked.update({i, i + 1, i + 2})
         spans = [PhiSpan(tokens[i].start, tokens[i].end, LOCATION, self.name) for i in sorted(picked)]
@@ -99,9 +114,41 @@ class LocationRecognizer:
 
     def _university(self, note: NoteContext, i: int) -> bool:
         tokens = note.tokens
-        return ((note.lowered[i] in ("univ", "university") or tokens[i].text == "U") and i + 2 < len(tokens)
-                and note.lowered[i + 1] == "of" and tokens[i + 2].text.isalpha()
-                and tokens[i + 2].text not in self.vocabulary)
+        if not ((note.lowered[i] in ("univ", "university") or tokens[i].text == "U") and i + 2 < len(tokens)
+                and note.lowered[i + 1] == "of" and tokens[i + 2].text.isalpha()):
+            return False
+        place = tokens[i + 2].text  # "U of MD": a state's abbreviation is vocabulary elsewhere ("MD")
+        return place not in self.vocabulary or (place[0].isupper() and not self.vocabulary.strict(place.lower())
+                                                 or place.isupper())
+
+    def _before_state(self, note: NoteContext, comma: int) -> list[int]:
+        """The town of "Millbrook, NY": one or two title-case words before the comma, on its line."""
+        found = []
+        for k in (comma - 1, comma - 2):
+            word = note.tokens[k].text if k >= 0 else ""
+            if not (word.isalpha() and word[0].isupper() and not self.vocabulary.strict(word)
+                    and self._same_line(note, k, comma)):
+                break
+            found.append(k)
+        return found
+
+    def _saint(self, note: NoteContext, i: int) -> bool:
+        k = i + 2 if i + 2 < len(note.tokens) and note.lowered[i + 1] == "." else i + 1
+        if k >= len(note.tokens) or not self._same_line(note, i, k):
+            return False
+        word = note.tokens[k].text.split("'")[0]
+        return (len(word) >= 3 and word.isalpha() and word[0].isupper() and not self.vocabulary.strict(word)
+                and (census_names("first").get(word.lower(), 10**9) <= 2000 or not self.vocabulary.known(word)))
+
+    @staticmethod
+    def _same_line(note: NoteContext, i: int, j: int) -> bool:
+        return "\n" not in note.text[note.tokens[i].end : note.tokens[j].start]
+
+    def _title_town(self, note: NoteContext, i: int) -> bool:
+        """A title-case word that is no vocabulary, census name or cue, not opening a line ("in Lochearn")."""
+        word = note.tokens[i].text
+        return (note.mixed_case and len(word) >= 4 and word.isalpha() and word[0].isupper() and word[1:].islower()
+                and i not in note.line_starts and not self.vocabulary.known(word) and not self.vocabulary.drug(word))
 
     def _town(self, note: NoteContext, i: int) -> list[int]:
         found = []

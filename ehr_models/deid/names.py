@@ -13,7 +13,7 @@ import logging
 import re
 
 from ehr_models.deid.gazetteers import SiteLists, census_names
-from ehr_models.deid.phi import NAME, PhiSpan
+from ehr_models.deid.phi import NAME, PHONE, PhiSpan
 from ehr_models.deid.recognizers import NoteContext
 from ehr_models.deid.vocabulary import ClinicalVocabulary
 
@@ -26,7 +26,7 @@ RELATIONS = frozenset(
     sister sisters bro sis mother mom mum father dad parent parents niece nieces nephew nephews grandson
     grandsons granddaughter granddaughters grandaughter grandchild grandmother grandfather aunt uncle cousin
     friend friends neighbor neighbour boyfriend girlfriend fiance fiancee partner companion proxy hcp
-    spokesperson guardian sibling siblings stepson stepdaughter in-law named
+    spokesperson guardian sibling siblings stepson stepdaughter in-law named name
     """.split()
 )
 ROLES = frozenset(
@@ -43,9 +43,15 @@ VERBS_WITH = frozenset("spoke speaking spoken talked talking discussed met seen 
                        "updated reviewed reported".split())
 VERBS_AFTER = frozenset("aware notified paged called informed updated consented visited visiting ordered".split())
 _JOINERS = frozenset({",", ":", "-", "(", "is", "named", "--", "="})
+# Header fields whose value is a name when a colon follows ("Patient: Margaret O'Donnell", "pt: J. Kowalczyk").
+FIELD_CUES = frozenset("patient pt name re attending surgeon pcp nurse rn md".split())
+# "SON AT BEDSIDE, DAVID,": a relative, a few words of where, then the name after a comma.
+_RELATIVE_ASIDE = 4
+_PHONE_WORDS = frozenset("cell cell# phone phone# ph ph# tel tel# home home# work work# # : - at number no no. ( =".split())
+AGE_UNITS = frozenset("yo yr yrs year years y/o yof yom".split())
 _CUE_WORDS = TITLES | RELATIONS | ROLES | CREDENTIALS
 # Endings of verbs, adverbs and abstract nouns: an unknown word with one is not taken as a name on a weak cue.
-_NOT_NAME_ENDING = re.compile(r"(?:ed|ing|ly|ful|tion|sion|ment|ness|ity|ous|ive|al|ic|es|ts|ds|ns|rs)$", re.I)
+_NOT_NAME_ENDING = re.compile(r"(?:ed|ing|ly|ful|tion|sion|ment|ness|ity|ous|ive|al|ic|es|ts|ds|ns|rs|ms|ks|ps)$", re.I)
 _WEAK_TITLES = frozenset({"ms"})  # "MS" is mental status or morphine sulfate more often than a title
 
 
@@ -97,7 +103,7 @@ class NameRecognizer:
         """Where capitals say nothing, an unknown word after a strong cue is taken (recall first) unless it reads
         like a verb, adverb or abstract noun."""
         word = note.tokens[i].text
-        return (not note.mixed_case and len(word) >= 3 and word not in self.vocabulary
+        return (not note.mixed_case and len(word) >= 3 and not self.vocabulary.known(word)
                 and not _NOT_NAME_ENDING.search(word))
 
     def _same_line(self, note: NoteContext, i: int, j: int) -> bool:
@@ -121,13 +127,17 @@ class NameRecognizer:
                 return False
             if cue == "credential" and word.isupper() and len(word) >= 3 and word not in vocab:
                 return True  # signatures are often in capitals in a mixed-case note ("ANTHONY C. KWIATEK, RRT")
+            if cue == "credential" and note.mixed_case and word[0].isupper() and word[1:].islower() \
+                    and word not in vocab and not _NOT_NAME_ENDING.search(word):
+                return True  # a signature's first name opens its line ("Priya Natarajan, MD")
             return self._census(word) or self._capitalised(note, i) or self._site(word) or self._unknown_ok(note, i)
         if cue == "next":
             return self._next_ok(note, i)
         if word in vocab or len(word) < 3:
             return False
-        if cue == "verb":
-            return self._census(word) or self._capitalised(note, i, cued=True) or self._site(word)
+        if cue == "verb":  # in a note all in one case, an unknown word next to the verb is taken ("BEA TURA AWARE")
+            return (self._census(word) or self._capitalised(note, i, cued=True) or self._site(word)
+                    or self._unknown_ok(note, i))
         if cue == "site":
             return self._site(word)
         # no cue: a census name that is not vocabulary, capitalised where capitals carry meaning
@@ -189,26 +199,60 @@ class NameRecognizer:
                 found = self._forward(note, j, "verb" if weak else "title")
                 take(found, "title")
                 self._coordinated(note, found, take)
-            elif word in RELATIONS or word in ROLES:
+            elif word in FIELD_CUES and j < len(tokens) and lowered[j] == ":" and self._same_line(note, i, j):
+                take(self._forward(note, j + 1, "relation", limit=3), "field")
+            elif word in RELATIONS or word in ROLES or word in CREDENTIALS:  # "per md Saeed"
                 while j < len(tokens) and lowered[j] in _JOINERS and self._same_line(note, i, j):
                     j += 1
-                found = self._forward(note, j, "relation", limit=2)
+                found = self._forward(note, j, "relation", limit=2) or self._aside(note, j)
                 take(found, "relation")
                 self._coordinated(note, found, take)
             elif (word in VERBS_BEFORE or (word in ("with", "to", "by", "w/") and i > 0
-                                           and lowered[i - 1] in VERBS_WITH)) and j < len(tokens):
+                                           and lowered[i - 1] in VERBS_WITH)
+                  or (word == "with" and i > 0 and lowered[i - 1] in ("consult", "made"))) and j < len(tokens):
                 if self._same_line(note, i, j) and self._passes(note, j, "verb"):
                     take(self._forward(note, j, "verb", limit=2), "verb")
             elif word == "(" and j + 1 < len(tokens) and lowered[j] in RELATIONS and lowered[j + 1] == ")":
                 take(self._backward(note, i - 1, "relation", limit=2), "relation")  # "Hank Przybylo (son)"
             if word in VERBS_AFTER and i > 0 and self._same_line(note, i - 1, i):
-                take(self._backward(note, i - 1, "verb", limit=2), "verb")  # "BEA TURA AWARE"
+                k = i - 2 if lowered[i - 1] in CREDENTIALS else i - 1  # "B. CLIFFORD MD AWARE"
+                take(self._backward(note, k, "verb", limit=2), "verb")  # "BEA TURA AWARE"
+            if word == "is" and self._age_follows(note, i + 1):
+                take(self._backward(note, i - 1, "relation", limit=3), "age")  # "lorrie morales is a 70 yr old"
             if i not in picked and self._passes(note, i, "site"):
                 picked[i] = "site"
             elif i not in picked and self._passes(note, i, "census"):
                 picked[i] = "census"
+        for span in note.found:
+            if span.label == PHONE:
+                take(self._before_phone(note, span.start), "phone")
         self._extend_initials(note, picked)
         return [PhiSpan(tokens[i].start, tokens[i].end, NAME, f"{self.name}:{source}") for i, source in picked.items()]
+
+    def _before_phone(self, note: NoteContext, start: int) -> list[int]:
+        """"Lopie Certusi cell# 410-...": the name just before a phone number and its label words."""
+        k = next((n for n, t in enumerate(note.tokens) if t.start >= start), len(note.tokens)) - 1
+        while k >= 0 and note.lowered[k] in _PHONE_WORDS and start - note.tokens[k].end < 20:
+            k -= 1
+        if k < 0 or k == len(note.tokens) - 1 or start - note.tokens[k].end > 20:
+            return []
+        return self._backward(note, k, "relation", limit=2)
+
+    @staticmethod
+    def _age_follows(note: NoteContext, j: int) -> bool:
+        """"a 70 yr old", "a 64 y/o", "an 81 year old" from token ``j``."""
+        words = note.lowered[j : j + 3]
+        return (len(words) == 3 and words[0] in ("a", "an") and words[1].isdigit()
+                and (words[2] in AGE_UNITS or words[2].startswith("y")))
+
+    def _aside(self, note: NoteContext, j: int) -> list[int]:
+        """After a relative and a few words of where ("son at bedside, DAVID"), the name that follows a comma."""
+        for k in range(j, min(j + _RELATIVE_ASIDE, len(note.tokens) - 1)):
+            if not self._same_line(note, j, k) or note.lowered[k] in (".", ";", ":"):
+                return []
+            if note.lowered[k] == ",":
+                return self._forward(note, k + 1, "relation", limit=2)
+        return []
 
     def _coordinated(self, note: NoteContext, found: list[int], take) -> None:
         """"daughters sarah and margie": a second name joined by "and", "&" or a comma."""

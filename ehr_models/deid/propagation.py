@@ -8,6 +8,9 @@ from ehr_models.deid.phi import LOCATION, NAME, PhiSpan
 from ehr_models.deid.vocabulary import ClinicalVocabulary
 
 
+_INITIAL = re.compile(r"(?<![\w.])[A-Za-z]\.\s?$")
+
+
 def propagate(text: str, spans: list[PhiSpan], vocabulary: ClinicalVocabulary, min_chars: int = 3) -> list[PhiSpan]:
     """Every other whole-word, case-insensitive occurrence of a found name/place word, as a new span.
 
@@ -25,4 +28,12 @@ def propagate(text: str, spans: list[PhiSpan], vocabulary: ClinicalVocabulary, m
         return []
     pattern = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
                          + r")(?![\w'])", re.I)
-    return [PhiSpan(m.start(), m.end(), words[m.group().lower()], "propagation") for m in pattern.finditer(text)]
+    return [PhiSpan(_initial_start(text, m.start()), m.end(), words[m.group().lower()], "propagation")
+            for m in pattern.finditer(text)]
+
+
+def _initial_start(text: str, start: int) -> int:
+    """Where a name found by propagation really starts: its initial too ("AS PER E. WELSH")."""
+    before = text[max(0, start - 4) : start]
+    match = _INITIAL.search(before)
+    return start - len(before) + match.start() if match else start

@@ -108,7 +108,8 @@ class TaggerRecognizer:
                 if label in self.label_map]
 
     def to_dict(self) -> dict:
-        return {"type": "tagger", "name": self.name, "label_map": dict(self.label_map), "model_path": self.model_path}
+        options = self.predictor.to_dict() if hasattr(self.predictor, "to_dict") else {"model": self.model_path}
+        return {"type": "tagger", "name": self.name, "label_map": dict(self.label_map), **options}
 
 
 # A factory takes the recognizer's config dict plus the engine's shared resources as keywords (``site``,

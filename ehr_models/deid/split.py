@@ -22,3 +22,9 @@ def in_split(patient: str, split: str) -> bool:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     return split == "all" or patient_split(patient) == split
+
+
+def half_of(patient: str) -> str:
+    """``"a"`` or ``"b"``: a fixed patient-level halving (of the dev side) for cross-fitting: fit or train on one
+    half, score on the other."""
+    return "a" if hashlib.sha256(f"ehrbeam-deid-half-v1:{patient}".encode()).digest()[-1] % 2 else "b"

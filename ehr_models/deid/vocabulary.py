@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ BASE_WORDS: frozenset[str] = frozenset(
     asp pac fent riss ros rom ace pap pao paco sao alt ing eves rad art ami pea peri pan app wedge cap
     nard trace tent levo cipro colace senna asa
     holy cross sacred general memorial university medical pharmacy contact precautions isolation regarding
-    prev cont
+    prev cont age ages aged suite
     """.split()
 )
 # Ordinary words that are also given names or surnames: vetoed for a bare gazetteer hit, accepted after a strong
@@ -88,6 +89,20 @@ def _drug_words() -> frozenset[str]:
     words = frozenset(key for key in DrugLexicon().entries if " " not in key and key.isalpha())
     logger.info("drug lexicon veto: %d single-word names", len(words))
     return words
+
+
+EMBEDDING_VOCABULARY = (Path(__file__).resolve().parents[1] / "resources" / "embeddings" / "clinical-fasttext-100d"
+                        / "vocab.tsv")
+
+
+@lru_cache(maxsize=1)
+def _embedding_words() -> frozenset[str]:
+    """Words of the shipped embedding vocabulary (de-identified clinical text, min count 5, PHI words removed):
+    a word there is ordinary, so an unknown-word rule must not take it as a name."""
+    if not EMBEDDING_VOCABULARY.exists():
+        return frozenset()
+    with open(EMBEDDING_VOCABULARY, encoding="utf-8") as handle:
+        return frozenset(line.split("\t", 1)[0] for line in handle)
 
 
 class ClinicalVocabulary:
@@ -112,6 +127,10 @@ class ClinicalVocabulary:
         """Common and never plausible as a name, even after "Dr." (ambiguous names and learned words excluded)."""
         lowered = word.lower()
         return (lowered in BASE_WORDS and lowered not in AMBIGUOUS_WORDS) or self.drug(lowered)
+
+    def known(self, word: str) -> bool:
+        """In this vocabulary or in the embedding vocabulary of clinical text: not a name on a weak cue."""
+        return word in self or word.lower() in _embedding_words()
 
     def learned(self, word: str) -> bool:
         return word.lower() in self.extra

@@ -7,7 +7,6 @@ attributes only when a medication in the same segment can own them, shared attri
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from ehr_models import __version__
 from ehr_models.annotation import Annotation, Entity, Relation
 from ehr_models.rules import patterns
 from ehr_models.rules.lexicon import GROUP_PHRASE, NAME_MODIFIER, DrugLexicon, FuzzyDrugNames, LexiconMatch
+from ehr_models.rules.linking import attach, segment_locator
 from ehr_models.text import segments, tokenize
 
 # Scores are fixed per evidence source: the rules do not calibrate. They order evidence for a consumer that
@@ -38,10 +38,7 @@ _CONDITION_BEFORE = re.compile(r"(?:serum|low|high|elevated|decreased|normal|abn
 _ALLERGY = re.compile(r"\ballerg(?:y|ies)\b|\ballergic\s+to\b|intoleran|reactions?\s+to|\bnkda\b|"
                       r"(?:sensitive|resistant|susceptible)\s+to", re.I)
 _HEADER = re.compile(r"\b[A-Za-z][A-Za-z /]{2,30}:")
-_CLAUSE_BREAK = re.compile(r"[,;(]|\band\b|\bthen\b", re.I)
-_LEADS_INTO = re.compile(r"\s*(?:of\s+)?$")  # "IV heparin", "5 mg coumadin", "2 tabs of tylenol"
 _TUNABLE = ("max_distance", "chain_gap", "lead_gap", "reason_window", "fuzzy")
-_COORDINATION = re.compile(r"^\s*(?:,|/|&|\+|and|or|,\s*and|,\s*or)\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,11 +82,7 @@ class RuleAnnotator:
     # -- prediction -------------------------------------------------------------------------------------------
     def predict(self, text: str) -> Annotation:
         bounds = list(segments(text))
-        starts = [start for start, _ in bounds]
-
-        def segment_of(position: int) -> int:
-            return max(bisect.bisect_right(starts, position) - 1, 0)
-
+        segment_of = segment_locator(bounds)
         tokens = tokenize(text)
         medications = [m for m in self._medication_candidates(text, tokens)
                        if self._is_medication(text, m, bounds, segment_of(m.start))]
@@ -100,18 +93,16 @@ class RuleAnnotator:
             med_spans = sorted(med_spans + misspelled, key=lambda span: span.start)
             attributes = [a for a in attributes if not any(a.start < m.end and m.start < a.end for m in misspelled)]
         attributes += self._reason_candidates(text, med_spans, attributes, bounds, segment_of)
+        attributes.sort(key=lambda span: span.start)
 
         entities: list[_Span] = list(med_spans)
         relations: list[tuple[int, int, float]] = []
-        frontier = [m.end for m in med_spans]  # where each medication's chain of attributes ends so far
-        for attribute in sorted(attributes, key=lambda span: span.start):
-            owners = self._owners(text, attribute, med_spans, frontier, segment_of)
+        owners_of = attach(text, med_spans, attributes, segment_of, self.max_distance, self.chain_gap, self.lead_gap)
+        for attribute, owners in zip(attributes, owners_of):
             if not owners:
                 continue  # guidelines: an attribute with no medication is not annotated
             entities.append(attribute)
-            for owner, score in owners:
-                relations.append((owner, len(entities) - 1, score))
-                frontier[owner] = max(frontier[owner], attribute.end)
+            relations.extend((owner, len(entities) - 1, score) for owner, score in owners)
         order = sorted(range(len(entities)), key=lambda i: (entities[i].start, entities[i].end))
         position = {old: new for new, old in enumerate(order)}
         return Annotation(
@@ -208,44 +199,3 @@ class RuleAnnotator:
                 taken.append((start, phrase_end))
                 break
         return reasons
-
-    def _owners(self, text: str, attribute: _Span, medications: list[_Span], frontier: list[int],
-                segment_of) -> list[tuple[int, float]]:
-        """Return ``(medication index, score)`` pairs owning ``attribute``.
-
-        An attribute continues the chain of the nearest preceding medication in its segment ("lasix 40 mg iv
-        bid": each piece close to the previous one), or leads the medication right after it ("IV heparin",
-        "5 mg coumadin"); medications coordinated with the owner share it ("tylenol and motrin prn").
-        """
-        segment = segment_of(attribute.start)
-        same = sorted((i for i, m in enumerate(medications) if segment_of(m.start) == segment),
-                      key=lambda i: medications[i].start)
-        before = [i for i in same if medications[i].end <= attribute.start]
-        after = [i for i in same if medications[i].start >= attribute.end]
-        chained = None
-        if before:
-            i = before[-1]
-            chain_gap = attribute.start - frontier[i]
-            if 0 <= chain_gap <= self.chain_gap and attribute.start - medications[i].end <= self.max_distance:
-                chained = (i, chain_gap)
-        leading = None
-        if after and attribute.label != "reason":
-            gap = medications[after[0]].start - attribute.end
-            if gap <= self.lead_gap and _LEADS_INTO.match(text, attribute.end, medications[after[0]].start):
-                leading = (after[0], gap)
-        if chained and leading:
-            between = text[frontier[chained[0]] : attribute.start]
-            pick = leading if leading[1] <= 2 and (chained[1] > 2 or _CLAUSE_BREAK.search(between)) else chained
-        else:
-            pick = chained or leading
-        if pick is None:
-            return []
-        owner, gap = pick
-        score = round(1.0 / (1.0 + gap / 20.0), 4)
-        owners = [(owner, score)]
-        # Walk backwards through coordinated medications: "tylenol and motrin prn" gives "prn" to both.
-        k = same.index(owner)
-        while k > 0 and _COORDINATION.match(text[medications[same[k - 1]].end : medications[same[k]].start]):
-            k -= 1
-            owners.append((same[k], score))
-        return owners

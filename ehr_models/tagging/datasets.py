@@ -77,20 +77,37 @@ def _physionet_documents(path: Path) -> list[Document]:
         return [Document(r.note_id, r.text, tuple(spans.get(r.note_id, ()))) for r in read_records(handle)]
 
 
-def _medication_json_documents(path: Path, splits: tuple[str, ...], data_dir: Path | None) -> list[Document]:
+def _medication_json_documents(path: Path, splits: tuple[str, ...], data_dir: Path | None,
+                               mask_phi: bool = False) -> list[Document]:
+    """Gold notes of ``splits``: ``train``, ``test``, or the internal split of train, ``fit`` and ``dev``
+    (``ehr_models.medication.splits``). ``mask_phi`` masks PhysioNet notes' gold PHI as the de-identifier would."""
     from ehr_models.evaluation.gold import load_gold
+    from ehr_models.medication.phi import mask_document, physionet_gold_phi
+    from ehr_models.medication.splits import split_train
 
+    splits = splits or ("train", "test")
+    golds = load_gold(path, data_dir, tuple({"fit": "train", "dev": "train"}.get(s, s) for s in splits))
+    if "fit" in splits or "dev" in splits:
+        fit, dev = split_train([g for g in golds if g.split == "train"], lambda g: (g.note.source, g.note.note_id))
+        chosen = {id(g) for g in (fit if "fit" in splits else []) + (dev if "dev" in splits else [])}
+        golds = [g for g in golds if id(g) in chosen or g.split in splits]
+    phi = physionet_gold_phi(data_dir) if mask_phi and any(g.note.source == "physionet" for g in golds) else {}
     documents = []
-    for gold in load_gold(path, data_dir, splits or ("train", "test")):
+    for gold in golds:
         index = {entity.id: i for i, entity in enumerate(gold.note.entities)}
         spans = tuple((e.start, e.end, e.label) for e in gold.note.entities)
         links = tuple((index[head], index[tail]) for head, tail in gold.note.relations)
-        documents.append(Document(f"{gold.note.source}/{gold.note.note_id}", gold.text, spans, links))
+        document = Document(f"{gold.note.source}/{gold.note.note_id}", gold.text, spans, links)
+        if gold.note.source == "physionet" and mask_phi:
+            document = mask_document(document, phi.get(gold.note.note_id, []))
+        documents.append(document)
     return documents
 
 
-def load_documents(spec: str, data_format: str | None = None, data_dir: Path | None = None) -> list[Document]:
-    """Documents with character spans (every format but ``conll``, which has no text to offset into)."""
+def load_documents(spec: str, data_format: str | None = None, data_dir: Path | None = None,
+                   mask_phi: bool = False) -> list[Document]:
+    """Documents with character spans (every format but ``conll``, which has no text to offset into);
+    ``mask_phi`` masks gold PHI in the PhysioNet notes of ``medication-json``."""
     path, splits = parse_spec(spec)
     data_format = data_format or detect_format(path)
     if data_format == "brat":
@@ -102,12 +119,13 @@ def load_documents(spec: str, data_format: str | None = None, data_dir: Path | N
     if data_format == "physionet":
         return _physionet_documents(path)
     if data_format == "medication-json":
-        return _medication_json_documents(path, splits, data_dir)
+        return _medication_json_documents(path, splits, data_dir, mask_phi)
     raise ValueError(f"format {data_format!r} has no documents (known: {', '.join(FORMATS)})")
 
 
 def load_examples(spec: str, data_format: str | None = None, labels: Mapping[str, str] | None = None,
-                  max_tokens: int = DEFAULT_MAX_TOKENS, data_dir: Path | None = None) -> list[Example]:
+                  max_tokens: int = DEFAULT_MAX_TOKENS, data_dir: Path | None = None,
+                  mask_phi: bool = False) -> list[Example]:
     """Sentences with token spans, labels renamed by ``labels`` (labels not in it dropped; ``None`` keeps all)."""
     path, _ = parse_spec(spec)
     data_format = data_format or detect_format(path)
@@ -117,4 +135,4 @@ def load_examples(spec: str, data_format: str | None = None, labels: Mapping[str
             return examples
         return [Example(e.id, e.tokens, tuple((s, t, labels[label]) for s, t, label in e.spans if label in labels))
                 for e in examples]
-    return documents_examples(load_documents(spec, data_format, data_dir), labels, max_tokens)
+    return documents_examples(load_documents(spec, data_format, data_dir, mask_phi), labels, max_tokens)

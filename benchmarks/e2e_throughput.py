@@ -1,0 +1,228 @@
+"""End to end: read -> de-identify -> NER -> relations -> Parquet, on MTSamples-sized notes, with baselines.
+
+    python benchmarks/e2e_throughput.py --notes 10000 30000 --model rules --runners direct portable
+    python benchmarks/e2e_throughput.py --notes 2000 --model medication --presidio 300 --json out.json
+
+Notes are real MTSamples transcriptions (``../shared/data/mtsamples``, about 3 KB each) resampled with a fixed
+seed to the sizes asked for, one ``.txt`` file each. Every pipeline run is its own process
+(``python -m pipelines.annotate``, default options: de-identification on, RunInference, Parquet), so its wall
+time includes start-up and the model load. Measured beside it, in the same invocation:
+
+- the floor: the same de-identification engine and annotator over the same texts in a plain Python loop (no Beam,
+  no I/O), first ``--loop`` notes;
+- Presidio-only de-identification (``presidio-analyzer`` with spaCy's small English model, the driver and venv of
+  ``benchmarks/deid_compare.py``) over the first ``--presidio`` of the same notes: its analyze() call alone;
+- cTAKES: its published per-instance throughput (not run here: see ``CTAKES``).
+
+Peak RSS is sampled every 0.2 s over the whole process tree of a run (launcher, and for the portable runner the
+job service and the worker pool with its workers), summed: "launcher + workers".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ehr_models.deid import DeidEngine
+from ehr_models.formats.corpora import corpus_texts
+from ehr_models.registry import build_annotator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from deid_compare import run_peer  # noqa: E402  (a sibling script, not a package)
+
+# cTAKES: Apache cTAKES default clinical pipeline, ~4.6 notes/s per pipeline instance on MIMIC-sized notes, as
+# published in Miller et al., "Extracting Medical Information from Clinical Text with Apache cTAKES" / the cTAKES
+# scale-out reports the issue cites; not reproduced here (Java, UMLS licence).
+CTAKES = {"notes_per_second_per_instance": 4.6,
+          "source": "published figure cited in issue 8 (cTAKES default clinical pipeline, one instance)"}
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(roots: list[int]) -> int:
+    """Resident bytes of ``roots`` and all their descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as handle:
+                rss[int(entry)] = int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack, seen = 0, list(roots), set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, roots: list[int], interval_s: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.roots = roots
+        self.interval_s = interval_s
+        self.peak = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval_s):
+            self.peak = max(self.peak, tree_rss(self.roots))
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join()
+        return self.peak
+
+
+def resample(count: int, seed: int) -> list[str]:
+    texts = [t for t in corpus_texts("mtsamples").values() if t.strip()]
+    rng = random.Random(seed)
+    return [rng.choice(texts) for _ in range(count)]
+
+
+def write_notes(texts: list[str], directory: Path) -> None:
+    directory.mkdir(parents=True)
+    for i, text in enumerate(texts):
+        (directory / f"{i:07d}.txt").write_text(text, encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def portable_services() -> tuple[list[subprocess.Popen], list[str]]:
+    """Beam's local job service and an EXTERNAL worker pool (the Flink/Spark SDK-harness topology)."""
+    job, pool = free_port(), free_port()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
+                          "--port", str(job)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
+        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
+                          f"--service_port={pool}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
+    ]
+    wait_for_port(job)
+    wait_for_port(pool)
+    return processes, ["--runner=PortableRunner", f"--job_endpoint=localhost:{job}", "--environment_type=EXTERNAL",
+                       f"--environment_config=localhost:{pool}"]
+
+
+def run_pipeline(notes: Path, output: Path, model: str, runner_args: list[str], extra_roots: list[int]) -> dict:
+    command = [sys.executable, "-m", "pipelines.annotate", "--input", str(notes), "--output", str(output),
+               f"--model={model}", *runner_args]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = PeakSampler([process.pid, *extra_roots])
+    sampler.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    peak = sampler.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"pipeline failed ({process.returncode}): {stderr[-2000:]}")
+    manifest = json.loads(next((output / "runs").glob("*.json")).read_text())
+    annotated = manifest["notes_by_status"].get("annotated", 0)
+    return {"seconds": round(seconds, 1), "notes_per_second": round(annotated / seconds, 1),
+            "annotated": annotated, "errors": sum(manifest["errors_by_stage"].values()),
+            "entities": sum(manifest["entities_by_label"].values()), "relations": manifest["relations"],
+            "stage_seconds": manifest["stage_seconds"], "peak_rss_mb": round(peak / 2**20)}
+
+
+def floor_loop(texts: list[str], model: str) -> dict:
+    """De-identification engine + annotator over the texts in one Python loop: no Beam, no I/O."""
+    engine, annotator = DeidEngine(), build_annotator(model)
+    getattr(annotator, "warm_up", lambda: None)()
+    engine.deidentify("warm up")
+    started = time.perf_counter()
+    predict_batch = getattr(annotator, "predict_batch", None)
+    deidentified = [engine.deidentify(text, mode="mask").text for text in texts]
+    deid_s = time.perf_counter() - started
+    if predict_batch is not None:
+        for at in range(0, len(deidentified), 64):
+            predict_batch(deidentified[at:at + 64])
+    else:
+        for text in deidentified:
+            annotator.predict(text)
+    seconds = time.perf_counter() - started
+    return {"notes": len(texts), "seconds": round(seconds, 1), "notes_per_second": round(len(texts) / seconds, 1),
+            "deid_notes_per_second": round(len(texts) / deid_s, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--model", default="rules")
+    parser.add_argument("--runners", nargs="+", default=["direct", "portable"], choices=("direct", "portable"))
+    parser.add_argument("--loop", type=int, default=1000, help="notes for the plain-loop floor (0: skip)")
+    parser.add_argument("--presidio", type=int, default=300, help="notes for the Presidio pass (0: skip)")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--json", type=Path, help="also write the result here")
+    args = parser.parse_args()
+
+    largest = max(args.notes)
+    texts = resample(largest, args.seed)
+    result = {"model": args.model, "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "mean_note_bytes": round(sum(len(t.encode()) for t in texts) / len(texts)), "runs": [],
+              "ctakes": CTAKES}
+    if args.loop:
+        result["floor_loop"] = floor_loop(texts[:args.loop], args.model)
+        print(json.dumps({"floor_loop": result["floor_loop"]}), flush=True)
+    if args.presidio:
+        _, seconds = run_peer("presidio", texts[:args.presidio])
+        result["presidio"] = {"notes": args.presidio, "seconds": round(seconds, 1),
+                              "notes_per_second": round(args.presidio / seconds, 1)}
+        print(json.dumps({"presidio": result["presidio"]}), flush=True)
+    with tempfile.TemporaryDirectory(prefix="ehrbeam-e2e-") as tmp:
+        for count in sorted(args.notes):
+            notes = Path(tmp) / f"notes-{count}"
+            write_notes(texts[:count], notes)
+            for runner in args.runners:
+                services: list[subprocess.Popen] = []
+                runner_args = ["--runner=DirectRunner"]
+                if runner == "portable":
+                    services, runner_args = portable_services()
+                try:
+                    row = run_pipeline(notes, Path(tmp) / f"out-{count}-{runner}", args.model, runner_args,
+                                       [p.pid for p in services])
+                finally:
+                    for process in services:
+                        process.terminate()
+                        process.wait(timeout=30)
+                row.update(notes=count, runner=runner)
+                result["runs"].append(row)
+                print(json.dumps(row), flush=True)
+    print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The learned PHI recognizer: a BiLSTM-CRF of ``ehr_models.tagging`` read through token marginals.
+
+A token is PHI when the tagger's probability that it is inside some PHI span (one minus the CRF marginal of ``O``,
+or the softmax's) reaches ``threshold``: lowering it trades precision for recall, which a de-identifier wants
+(a miss is a leak). Consecutive PHI tokens of one label make a span. The default model is the packaged one
+(``ehr_models/resources/deid/phi-tagger``, trained by ``ehr_models.deid.tagger_training``).
+
+    {"type": "tagger"}                                   # packaged model, default threshold
+    {"type": "tagger", "model": DIR, "threshold": 0.2}
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ehr_models.deid.recognizers import TaggerRecognizer
+from ehr_models.formats.examples import sentences
+from ehr_models.text import Token
+
+logger = logging.getLogger(__name__)
+
+PACKAGED = Path(__file__).resolve().parents[1] / "resources" / "deid" / "phi-tagger"
+DEFAULT_THRESHOLD = 0.3
+LABELS = ("NAME", "LOCATION", "DATE", "PHONE", "AGE", "OTHER", "ID")
+
+
+class PhiTagger:
+    """``predict_spans(text, tokens)`` for ``TaggerRecognizer``: character spans whose tokens pass ``threshold``.
+
+    The model loads on first use (constructors do no work); ``threads`` is applied to torch before each call.
+    """
+
+    def __init__(self, model: str | None = None, threshold: float = DEFAULT_THRESHOLD, threads: int | None = 1,
+                 max_tokens: int = 150) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.threads = threads
+        self.max_tokens = max_tokens
+        self._tagger = None
+        self._columns: list[tuple[str, list[int]]] = []
+
+    @property
+    def path(self) -> Path:
+        return Path(self.model) if self.model else PACKAGED
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "threshold": self.threshold, "threads": self.threads,
+                "max_tokens": self.max_tokens}
+
+    def _load(self):
+        if self._tagger is None:
+            from ehr_models.tagging.predictor import Tagger  # torch only when a tagger is configured
+
+            self._tagger = Tagger.load(self.path, threads=self.threads)
+            tags = self._tagger.tags
+            self._columns = [(label, [i for i, t in enumerate(tags) if t.split("-", 1)[-1] == label and t != "O"])
+                             for label in sorted({t.split("-", 1)[1] for t in tags if "-" in t})]
+        return self._tagger
+
+    def token_scores(self, words: list[list[str]]) -> list[list[tuple[float, str]]]:
+        """For each token of each sentence: (probability it is PHI, most likely PHI label)."""
+        import torch
+
+        from ehr_models.tagging.batching import buckets
+
+        tagger = self._load()
+        if self.threads and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        model = tagger.model
+        results: list[list[tuple[float, str]]] = [[] for _ in words]
+        with torch.inference_mode():
+            for index in buckets([len(s) for s in words], tagger.batch_sentences, tagger.batch_tokens):
+                batch = tagger.encoder.batch(words, index)
+                emissions = model.emissions(batch)
+                if model.crf is not None:
+                    probabilities = model.crf.marginals(emissions, batch.mask)
+                else:
+                    probabilities = torch.softmax(emissions, dim=2)
+                by_label = torch.stack([probabilities[:, :, cols].sum(2) for _, cols in self._columns], 2)
+                best = by_label.argmax(2).tolist()
+                phi = (1.0 - probabilities[:, :, 0]).tolist()
+                for row, sentence in enumerate(index):
+                    n = len(words[sentence])
+                    results[sentence] = [(phi[row][t], self._columns[best[row][t]][0]) for t in range(n)]
+        return results
+
+    def predict_spans(self, text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
+        if not tokens:
+            return []
+        ranges = sentences(text, tokens, self.max_tokens)
+        scores = self.token_scores([[t.text for t in tokens[b:e]] for b, e in ranges])
+        spans: list[tuple[int, int, str]] = []
+        for (begin, _), sentence in zip(ranges, scores):
+            previous = -2
+            for offset, (probability, label) in enumerate(sentence):
+                if probability < self.threshold:
+                    continue
+                token = tokens[begin + offset]
+                if previous == begin + offset - 1 and spans[-1][2] == label:
+                    spans[-1] = (spans[-1][0], token.end, label)
+                else:
+                    spans.append((token.start, token.end, label))
+                previous = begin + offset
+        return spans
+
+
+def tagger_recognizer(config: dict, **shared: object) -> TaggerRecognizer:
+    """``{"type": "tagger", "model": DIR or None, "threshold": T, "threads": N}`` -> a ``TaggerRecognizer``."""
+    predictor = PhiTagger(config.get("model"), config.get("threshold", DEFAULT_THRESHOLD), config.get("threads", 1),
+                          config.get("max_tokens", 150))
+    label_map = config.get("label_map") or {label: label for label in LABELS}
+    return TaggerRecognizer(predictor, label_map, name=config.get("name", "tagger"))
+
+
+def packaged_available() -> bool:
+    return (PACKAGED / "weights.safetensors").exists()

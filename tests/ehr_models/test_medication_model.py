@@ -1,0 +1,125 @@
+"""The default medication model: the packaged NER tagger, its PHI hygiene, and the composite annotator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ehr_models.annotation import Entity
+from ehr_models.formats.examples import Document
+from ehr_models.medication.annotator import MedicationAnnotator, combine, default_model_dir
+from ehr_models.medication.phi import mask_document
+from ehr_models.medication.splits import dev_keys, group_of
+from ehr_models.deid.phi import PhiSpan
+from ehr_models.registry import build_annotator
+from tests.conftest import SHARED_DATA, requires_shared_data
+
+MODEL = default_model_dir()
+needs_model = pytest.mark.skipif(not (MODEL / "config.json").exists(), reason="packaged medication model not built")
+# Written for these tests (not note text from the shared corpora).
+SENTENCES = [
+    "Discharge medications: metoprolol 25 mg PO twice daily and lisinopril 10 mg daily.",
+    "She was given morphine 2 mg IV q4h prn pain.",
+    "Continue aspirin 81 mg by mouth daily for CAD.",
+]
+
+
+def test_masking_moves_spans_to_the_masked_text():
+    text = "Seen by Dr. Smithson on 3/4. Lasix 40 mg po given; Smithson agrees. Heparin drip."
+    spans = tuple((text.index(word), text.index(word) + len(word), label)
+                  for word, label in (("Lasix", "medication"), ("40 mg", "dosage"), ("Heparin", "medication")))
+    phi = [PhiSpan(12, 20, "NAME"), PhiSpan(24, 27, "DATE"), PhiSpan(52, 60, "NAME")]
+    masked = mask_document(Document("n", text, spans), phi)
+    assert "Smithson" not in masked.text and masked.text.count("[**NAME**]") == 2
+    assert [masked.text[s:e] for s, e, _ in masked.spans] == ["Lasix", "40 mg", "Heparin"]
+
+
+def test_dev_split_keeps_a_patient_on_one_side():
+    keys = [("physionet", f"{patient}-{note}") for patient in range(1, 30) for note in range(1, 4)]
+    keys += [("mtsamples", str(n)) for n in range(100)]
+    dev = dev_keys(keys, {"physionet": 8, "mtsamples": 12})
+    patients = {group_of(*k) for k in dev if k[0] == "physionet"}
+    assert all(("physionet", f"{p}-{n}") in dev for p in patients for n in range(1, 4))
+    assert sum(k[0] == "mtsamples" for k in dev) == 12 and len(patients) == 3
+    assert dev == dev_keys(list(reversed(keys)), {"physionet": 8, "mtsamples": 12})
+
+
+def test_combine_takes_each_label_from_its_source():
+    tagged = [Entity(0, 5, "medication"), Entity(6, 11, "dosage")]
+    ruled = [Entity(0, 5, "medication"), Entity(20, 26, "medication"), Entity(30, 40, "reason"),
+             Entity(6, 9, "dosage")]
+    both = combine(tagged, ruled, {"medication": "union", "reason": "rules"})
+    assert both == [Entity(0, 5, "medication"), Entity(6, 11, "dosage"), Entity(20, 26, "medication"),
+                    Entity(30, 40, "reason")]
+    assert combine(tagged, ruled, {}) == tagged
+
+
+@needs_model
+def test_packaged_model_is_small_and_loads_from_safetensors():
+    from ehr_models.package import load_package
+
+    package = load_package(MODEL)  # safetensors: no pickled code runs
+    assert package.kind == "tagger" and set(package.labels["labels"]) >= {"medication", "dosage", "route"}
+    assert sum(p.stat().st_size for p in MODEL.iterdir()) < 8_000_000
+    assert "python -m ehr_models.train" in (MODEL / "README.md").read_text(encoding="utf-8")
+    assert set(json.loads((MODEL / "hybrid.json").read_text(encoding="utf-8"))["sources"]) == {
+        "medication", "dosage", "route", "frequency", "duration", "reason"}
+
+
+@needs_model
+def test_default_annotator_finds_medications_and_links_attributes():
+    annotator = build_annotator("medication")
+    assert isinstance(annotator, MedicationAnnotator)
+    found = [annotator.predict(text) for text in SENTENCES]
+    names = [{text[e.start:e.end].lower() for e in a.entities if e.label == "medication"}
+             for text, a in zip(SENTENCES, found)]
+    assert {"metoprolol", "lisinopril"} <= names[0] and "morphine" in names[1] and "aspirin" in names[2]
+    first = found[0]
+    doses = {SENTENCES[0][first.entities[r.tail].start:first.entities[r.tail].end]
+             for r in first.relations if SENTENCES[0][first.entities[r.head].start:first.entities[r.head].end]
+             == "metoprolol"}
+    assert "25 mg" in doses
+    assert annotator.predict_batch(SENTENCES) == found
+    assert annotator.predict_batch([]) == []
+
+
+@needs_model
+def test_annotator_config_round_trips():
+    annotator = MedicationAnnotator(str(MODEL), sources={"reason": "rules"}, linker="nearest", threads=1)
+    config = annotator.to_dict()
+    again = build_annotator(json.loads(json.dumps(config)))
+    assert again.to_dict() == config and again.label_sources["reason"] == "rules"
+    assert build_annotator("medication").to_dict()["type"] == "medication"
+    with pytest.raises(ValueError):
+        _ = MedicationAnnotator(str(MODEL), sources={"reason": "oracle"}).label_sources
+
+
+@needs_model
+@requires_shared_data("deid-physionet", "dev")
+def test_packaged_vocabulary_holds_no_gold_phi_word():
+    from ehr_models.embeddings.privacy import phi_vocabulary
+
+    words = set(json.loads((MODEL / "vocab.json").read_text(encoding="utf-8"))["words"])
+    leaked = words & phi_vocabulary(SHARED_DATA)
+    assert len(leaked) == 0  # a count only: never the words
+
+
+@requires_shared_data("deid-physionet", "dev")
+def test_gold_fit_and_dev_split_the_train_notes_and_mask_their_phi():
+    from ehr_models.medication.splits import group_of as group
+    from ehr_models.tagging.datasets import load_documents
+
+    train = {d.id: d for d in load_documents("gold/medication::train", "medication-json")}
+    fit = load_documents("gold/medication::fit", "medication-json", mask_phi=True)
+    dev = load_documents("gold/medication::dev", "medication-json", mask_phi=True)
+    assert {d.id for d in fit} | {d.id for d in dev} == set(train) and 15 <= len(dev) <= 30
+    patients = [{group("physionet", d.id.split("/")[1]) for d in part if d.id.startswith("physionet/")}
+                for part in (fit, dev)]
+    assert not patients[0] & patients[1] and patients[1]
+    masked = [d for d in fit + dev if d.text != train[d.id].text]
+    assert masked and all("[**" in d.text for d in masked)
+    for document in masked:  # every annotation still covers the same words
+        original = train[document.id]
+        assert [document.text[s:e] for s, e, _ in document.spans] == [original.text[s:e] for s, e, _ in
+                                                                       original.spans]
