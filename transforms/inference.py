@@ -47,13 +47,17 @@ class NoteModelHandler(ModelHandler[Note, Annotation, Annotator]):
 
     ``share_across_processes`` loads one model per machine served to every worker process (Beam's
     ``multi_process_shared``); ``model_copies`` loads exactly that many per machine. Both are for large models:
-    by default each worker process loads its own, shared by its threads."""
+    by default each worker process loads its own, shared by its threads. ``identity`` is the annotator's
+    (name, version) as the launcher read it: a model shared across processes is reached through a proxy that
+    exposes its methods only, so the handler cannot ask it."""
 
     def __init__(self, annotator_config: dict, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
-                 share_across_processes: bool = False, model_copies: int | None = None) -> None:
+                 share_across_processes: bool = False, model_copies: int | None = None,
+                 identity: tuple[str, str] | None = None) -> None:
         super().__init__(large_model=share_across_processes, model_copies=model_copies)
         self.annotator_config = annotator_config
         self.max_batch_size = max_batch_size
+        self.identity = identity
 
     def load_model(self) -> Annotator:
         annotator = build_annotator(self.annotator_config)
@@ -76,7 +80,8 @@ class NoteModelHandler(ModelHandler[Note, Annotation, Annotator]):
         results: list[Any] = [None] * len(batch)
         for position, annotation in zip(order, found):
             results[position] = annotation
-        return [PredictionResult(note, result, self._model_id(model)) for note, result in zip(batch, results)]
+        model_id = ":".join(self.identity) if self.identity else f"{model.name}:{model.version}"
+        return [PredictionResult(note, result, model_id) for note, result in zip(batch, results)]
 
     @staticmethod
     def _predict(model: Annotator, texts: list[str]) -> list[Annotation]:
@@ -95,10 +100,6 @@ class NoteModelHandler(ModelHandler[Note, Annotation, Annotator]):
         except Exception as error:
             _LOGGER.warning("note %s failed annotation: %s", note.note_id, type(error).__name__)
             return AnnotationFailure(error)
-
-    @staticmethod
-    def _model_id(model: Annotator) -> str:
-        return f"{model.name}:{model.version}"
 
     def get_num_bytes(self, batch: Sequence[Note]) -> int:
         return sum(note_chars(note) for note in batch)

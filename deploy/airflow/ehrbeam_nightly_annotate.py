@@ -1,5 +1,6 @@
 """Nightly ehrbeam annotation: ``python -m pipelines.annotate`` submitted to a Beam portable job server (the Flink
-or Spark job server of ``deploy/``), one Hive-style ``run_date=YYYY-MM-DD`` output folder per night.
+or Spark job server of ``deploy/``), incremental: each night annotates only the notes the model version has not
+annotated yet and writes them into Hive-style ``run_date=YYYY-MM-DD`` partitions of one output.
 
 Copy this file into the DAGs folder. The Airflow workers need ``apache-airflow-providers-apache-beam`` and a
 Python 3.11 interpreter with ehrbeam installed (``EHRBEAM_PYTHON``), the same Python and Beam as the worker image:
@@ -7,13 +8,15 @@ pickled functions cross from the launcher to the workers. Settings are Airflow V
 (Jinja templates below), so parsing this file makes no database calls:
 
 - ``ehrbeam_input`` (required): the notes to read, e.g. ``s3://ehr-notes/incoming/``;
-- ``ehrbeam_output_root`` (required): where the nightly folders go, e.g. ``s3://ehr-annotations/annotate``;
+- ``ehrbeam_output_root`` (required): the output every night adds to, e.g. ``s3://ehr-annotations/annotate``
+  (``entities/run_date=.../`` and so on; its ``state/`` records what each model version annotated);
 - ``ehrbeam_job_endpoint``, ``ehrbeam_artifact_endpoint``: the job server (default: deploy/flink/job-server.yaml's
   Service).
 
-Incremental runs (only notes not yet annotated by the same model version: a manifest or ``--since``) are being
-designed; until then every night reads all of ``ehrbeam_input``, so point it at a landing folder that holds only
-new notes, and each night writes its own ``run_date=`` folder (a retry of the same night replaces it).
+Every night reads all of ``ehrbeam_input`` and skips the notes already annotated by this model version (same id,
+same text); a changed note is annotated again, and a new model version annotates everything once. A retry of the
+same night replaces that night's partition, so retries never duplicate rows. ``runs/RUN_ID.json`` and
+``runs/RUN_ID.html`` under the output report each night (counts in, out, skipped, errors; timings).
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ PIPELINE_OPTIONS = {
     "environment_type": "EXTERNAL",
     "environment_config": "localhost:50000",
     "input": "{{ var.value.ehrbeam_input }}",
-    "output": "{{ var.value.ehrbeam_output_root }}/run_date={{ ds }}",
-    # One id per night: a retry of the same night writes the same ids into the same folder.
-    "run_id": "nightly-{{ ds_nodash }}",
+    "output": "{{ var.value.ehrbeam_output_root }}",
+    # The night's partition: a retry of the same night replaces it.
+    "run_date": "{{ ds }}",
+    "run_id": "nightly-{{ ds_nodash }}-{{ ti.try_number }}",
     "model": "rules",
     "deid_mode": "mask",
 }

@@ -49,6 +49,7 @@ _SETTINGS = re.compile(
     r"cpap/ps|ps/cpap|mask|rales|crackles|perrla|perrl|c/o|cp|pain|angina|headache|strength|"
     r"str|rated|x|of|#|\+)[\s,]*[:=(]?\s*|\d[.\-]|\d|#|/|%[\s,&]*)$", re.I)
 _VENT_NEARBY = re.compile(r"\b(?:ps|psv|cpap|peep|bipap|simv|imv|ac|vent|fio2)\b|\d\s*x\s*\d|%", re.I)
+_VENT_CONTEXT = re.compile(r"\b(?:vent|resp|cpap|ps|psv|peep|abg|trial|trialed|wean|weaned|extubat\w*)\b", re.I)
 _PAIN_NEARBY = re.compile(r"\b(?:pain|cp|angina|c/o|rated|scale|headache|relief|relieved|reassessment)\b", re.I)
 _NOT_DATE_AFTER = re.compile(
     r"^\s*(?:peep|ps|psv|cpap|cm|%|bottles?|strength|str|ns|ns\b|hr|hrs|hours?|mins?|pain|x\b|ips|ipap|epap|"
@@ -95,6 +96,8 @@ class DateRecognizer(Configurable):
         if value in _FRACTIONS and not dated:
             return False
         month, day = value.split("/")
+        if month == day and _VENT_CONTEXT.search(text[max(0, match.start() - 60) : match.end() + 20]):
+            return False  # "trialed on 5/5", "changed over to 5/5": pressure support over PEEP
         if day == "10" and (_PAIN_NEARBY.search(before) or _PAIN_NEARBY.search(after)):
             return False
         if not dated and (_SETTINGS.search(before) or _VENT_NEARBY.search(before[-25:])):

@@ -65,7 +65,8 @@ def fitted_config(notes: list[GoldNote], base: DeidConfig | None = None, half: s
     return fit_config((TrainingNote(n.patient, n.text, n.phi) for n in chosen), base)
 
 
-def with_tagger(config: DeidConfig, model: str | None, threshold: float | None) -> DeidConfig:
+def with_tagger(config: DeidConfig, model: str | None, threshold: float | None = None,
+                gate: str | None = None) -> DeidConfig:
     """``config`` with its tagger recognizer replaced: ``model`` "none" drops it, a directory replaces the
     packaged model, ``threshold`` sets its decision threshold."""
     rules = [dict(r) for r in config.recognizers if r.get("type") != "tagger"]
@@ -77,8 +78,9 @@ def with_tagger(config: DeidConfig, model: str | None, threshold: float | None) 
         tagger["model"] = model
     if threshold is not None:
         tagger["threshold"] = threshold
-    config.recognizers = rules + ([tagger] if model or threshold is not None or tagger.get("model") or
-                                  packaged_available() else [])
+    if gate:
+        tagger["gate"] = gate
+    config.recognizers = rules + ([tagger] if model or tagger.get("model") or packaged_available() else [])
     return config
 
 
@@ -129,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                         "fit site lists on the other half (cross-fitting)")
     parser.add_argument("--tagger", help="PHI tagger model directory, or 'none' for rules only (default: packaged)")
     parser.add_argument("--threshold", type=float, help="the tagger's decision threshold on P(PHI)")
+    parser.add_argument("--gate", choices=("unknown", "all"), help="sentences the tagger reads (default unknown)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     if not (args.data / "id.text").exists():
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     notes = load_corpus(args.data)
     base = DeidConfig.from_dict(json.loads(args.config.read_text())) if args.config else DeidConfig()
-    config = with_tagger(base if args.no_fit else fitted_config(notes, base, args.half), args.tagger, args.threshold)
+    config = with_tagger(base if args.no_fit else fitted_config(notes, base, args.half), args.tagger, args.threshold,
+                         args.gate)
     if args.save_config:
         args.save_config.write_text(json.dumps(config.to_dict(), indent=1))
     chosen = select(notes, args.split)

@@ -36,7 +36,7 @@ _BEFORE_STOP = frozenset("the a an to from at in on for and or his her their thi
                          "outside local another other same".split())
 # "lives in Hampton", "resides in Towson": strong enough for any word that is not vocabulary.
 PLACE_CUES = (("lives", "in"), ("living", "in"), ("resides", "in"), ("moved", "to"), ("lives", "at"),
-              ("home", "in"))
+              ("home", "in"), ("nearby", "in"), ("works", "at"), ("works", "for"))
 
 
 class LocationRecognizer:
@@ -98,6 +98,9 @@ class LocationRecognizer:
             if word in SUFFIXES or (word in ("medical", "med") and i + 1 < len(tokens) and lowered[i + 1] in SUFFIXES):
                 found = self._institution(note, i)
                 picked.update(found + ([i] if found and word in NAMED_SUFFIXES else []))
+            if word == "health" and i > 0 and tokens[i - 1].text.isalpha() \
+                    and not self.vocabulary.known(tokens[i - 1].text) and lowered[i + 1 : i + 2] != ["care"]:
+                picked.update({i - 1, i})  # "works for vista health"
             if i > 0 and lowered[i - 1] in TOWN_CUES and self._title_town(note, i):
                 picked.add(i)
             if i >= 2 and (lowered[i - 2], lowered[i - 1]) in PLACE_CUES:
@@ -123,10 +126,14 @@ class LocationRecognizer:
 
     def _before_state(self, note: NoteContext, comma: int) -> list[int]:
         """The town of "Millbrook, NY": one or two title-case words before the comma, on its line."""
+        tokens = note.tokens
+        zip_follows = comma + 2 < len(tokens) and re.fullmatch(r"\d{5}(?:-\d{4})?", tokens[comma + 2].text)
+        if not zip_follows and not note.mixed_case:
+            return []  # "SOFT, NT, ND", "ENZYMES, OR EKG": in capitals, only an address with its ZIP counts
         found = []
         for k in (comma - 1, comma - 2):
-            word = note.tokens[k].text if k >= 0 else ""
-            if not (word.isalpha() and word[0].isupper() and not self.vocabulary.strict(word)
+            word = tokens[k].text if k >= 0 else ""
+            if not (word.isalpha() and word[0].isupper() and word[1:].islower() and not self.vocabulary.known(word)
                     and self._same_line(note, k, comma)):
                 break
             found.append(k)
@@ -154,6 +161,9 @@ class LocationRecognizer:
         found = []
         for k in range(i, min(i + 2, len(note.tokens))):
             word = note.tokens[k].text
+            if word == "DC" and k == i:  # "lives in DC": the city, not a state
+                found.append(k)
+                break
             if not word.isalpha() or word in self.vocabulary or (note.mixed_case and not word[0].isupper()):
                 break
             found.append(k)

@@ -47,7 +47,8 @@ _JOINERS = frozenset({",", ":", "-", "(", "is", "named", "--", "="})
 FIELD_CUES = frozenset("patient pt name re attending surgeon pcp nurse rn md".split())
 # "SON AT BEDSIDE, DAVID,": a relative, a few words of where, then the name after a comma.
 _RELATIVE_ASIDE = 4
-_PHONE_WORDS = frozenset("cell cell# phone phone# ph ph# tel tel# home home# work work# # : - at number no no. ( =".split())
+_PHONE_WORDS = frozenset("cell cell# phone phone# ph ph# tel tel# home home# work work# # : - at number no no. ( = "
+                         "office pager beeper mobile".split())
 AGE_UNITS = frozenset("yo yr yrs year years y/o yof yom".split())
 _CUE_WORDS = TITLES | RELATIONS | ROLES | CREDENTIALS
 # Endings of verbs, adverbs and abstract nouns: an unknown word with one is not taken as a name on a weak cue.
@@ -135,9 +136,9 @@ class NameRecognizer:
             return self._next_ok(note, i)
         if word in vocab or len(word) < 3:
             return False
-        if cue == "verb":  # in a note all in one case, an unknown word next to the verb is taken ("BEA TURA AWARE")
+        if cue in ("verb", "aware"):  # in a note all in one case, an unknown word before "aware" is taken
             return (self._census(word) or self._capitalised(note, i, cued=True) or self._site(word)
-                    or self._unknown_ok(note, i))
+                    or (cue == "aware" and self._unknown_ok(note, i)))
         if cue == "site":
             return self._site(word)
         # no cue: a census name that is not vocabulary, capitalised where capitals carry meaning
@@ -216,7 +217,7 @@ class NameRecognizer:
                 take(self._backward(note, i - 1, "relation", limit=2), "relation")  # "Hank Przybylo (son)"
             if word in VERBS_AFTER and i > 0 and self._same_line(note, i - 1, i):
                 k = i - 2 if lowered[i - 1] in CREDENTIALS else i - 1  # "B. CLIFFORD MD AWARE"
-                take(self._backward(note, k, "verb", limit=2), "verb")  # "BEA TURA AWARE"
+                take(self._backward(note, k, "aware", limit=2), "verb")  # "BEA TURA AWARE"
             if word == "is" and self._age_follows(note, i + 1):
                 take(self._backward(note, i - 1, "relation", limit=3), "age")  # "lorrie morales is a 70 yr old"
             if i not in picked and self._passes(note, i, "site"):

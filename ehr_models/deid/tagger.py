@@ -1,12 +1,15 @@
 """The learned PHI recognizer: a BiLSTM-CRF of ``ehr_models.tagging`` read through token marginals.
 
-A token is PHI when the tagger's probability that it is inside some PHI span (one minus the CRF marginal of ``O``,
-or the softmax's) reaches ``threshold``: lowering it trades precision for recall, which a de-identifier wants
-(a miss is a leak). Consecutive PHI tokens of one label make a span. The default model is the packaged one
+A token is PHI when the tagger's probability that it is inside some PHI span (one minus the CRF marginal of
+``O``, or the softmax's) reaches ``threshold``: lowering it trades precision for recall, which a de-identifier
+wants (a miss is a leak). Consecutive PHI tokens of one label make a span. With ``gate`` "unknown" (default) the
+tagger reads only sentences holding a word its vocabulary lacks: that vocabulary is ordinary de-identified
+clinical text, so names are unknown words there, while sentences of plain vocabulary (most of a note) are left
+to the rules; "all" reads every sentence. The default model is the packaged one
 (``ehr_models/resources/deid/phi-tagger``, trained by ``ehr_models.deid.tagger_training``).
 
     {"type": "tagger"}                                   # packaged model, default threshold
-    {"type": "tagger", "model": DIR, "threshold": 0.2}
+    {"type": "tagger", "model": DIR, "threshold": 0.2, "gate": "all"}
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from pathlib import Path
 
 from ehr_models.deid.recognizers import TaggerRecognizer
 from ehr_models.formats.examples import sentences
-from ehr_models.text import Token
+from ehr_models.text import Token, normalize_token
 
 logger = logging.getLogger(__name__)
 
 PACKAGED = Path(__file__).resolve().parents[1] / "resources" / "deid" / "phi-tagger"
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.5
 LABELS = ("NAME", "LOCATION", "DATE", "PHONE", "AGE", "OTHER", "ID")
 
 
@@ -32,11 +35,12 @@ class PhiTagger:
     """
 
     def __init__(self, model: str | None = None, threshold: float = DEFAULT_THRESHOLD, threads: int | None = 1,
-                 max_tokens: int = 150) -> None:
+                 max_tokens: int = 150, gate: str = "unknown") -> None:
         self.model = model
         self.threshold = threshold
         self.threads = threads
         self.max_tokens = max_tokens
+        self.gate = gate
         self._tagger = None
         self._columns: list[tuple[str, list[int]]] = []
 
@@ -46,7 +50,7 @@ class PhiTagger:
 
     def to_dict(self) -> dict:
         return {"model": self.model, "threshold": self.threshold, "threads": self.threads,
-                "max_tokens": self.max_tokens}
+                "max_tokens": self.max_tokens, "gate": self.gate}
 
     def _load(self):
         if self._tagger is None:
@@ -89,6 +93,10 @@ class PhiTagger:
         if not tokens:
             return []
         ranges = sentences(text, tokens, self.max_tokens)
+        if self.gate == "unknown":
+            known = self._load().words
+            ranges = [(b, e) for b, e in ranges if any(
+                len(t.text) > 1 and t.text.isalpha() and normalize_token(t.text) not in known for t in tokens[b:e])]
         scores = self.token_scores([[t.text for t in tokens[b:e]] for b, e in ranges])
         spans: list[tuple[int, int, str]] = []
         for (begin, _), sentence in zip(ranges, scores):
@@ -102,13 +110,14 @@ class PhiTagger:
                 else:
                     spans.append((token.start, token.end, label))
                 previous = begin + offset
-        return spans
+        # A lone letter or digit ("C.O.", "QUARTERMAIN 2") is rarely PHI on its own and often a tagger's slip.
+        return [span for span in spans if sum(c.isalnum() for c in text[span[0] : span[1]]) >= 2]
 
 
 def tagger_recognizer(config: dict, **shared: object) -> TaggerRecognizer:
     """``{"type": "tagger", "model": DIR or None, "threshold": T, "threads": N}`` -> a ``TaggerRecognizer``."""
     predictor = PhiTagger(config.get("model"), config.get("threshold", DEFAULT_THRESHOLD), config.get("threads", 1),
-                          config.get("max_tokens", 150))
+                          config.get("max_tokens", 150), config.get("gate", "unknown"))
     label_map = config.get("label_map") or {label: label for label in LABELS}
     return TaggerRecognizer(predictor, label_map, name=config.get("name", "tagger"))
 

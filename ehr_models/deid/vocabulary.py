@@ -68,7 +68,7 @@ BASE_WORDS: frozenset[str] = frozenset(
     asp pac fent riss ros rom ace pap pao paco sao alt ing eves rad art ami pea peri pan app wedge cap
     nard trace tent levo cipro colace senna asa
     holy cross sacred general memorial university medical pharmacy contact precautions isolation regarding
-    prev cont age ages aged suite
+    prev cont age ages aged suite crea san tel
     """.split()
 )
 # Ordinary words that are also given names or surnames: vetoed for a bare gazetteer hit, accepted after a strong

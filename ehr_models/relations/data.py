@@ -50,6 +50,18 @@ def from_phee(directory: Path | str) -> list[LabelledNote]:
     return notes
 
 
+def with_entities(note: LabelledNote, entities: Sequence[Entity]) -> LabelledNote:
+    """The note with other entities (another annotator's): a relation holds where both its spans and labels
+    match a gold relation's exactly. Teaches the model what spurious or missing entities look like."""
+    def key(entity: Entity) -> tuple[int, int, str]:
+        return entity.start, entity.end, entity.label
+
+    gold = {(key(note.entities[h]), key(note.entities[t])) for h, t in note.relations}
+    keys = [key(e) for e in entities]
+    relations = frozenset((h, t) for h, head in enumerate(keys) for t, tail in enumerate(keys) if (head, tail) in gold)
+    return LabelledNote(note.id, note.source, note.text, tuple(entities), relations)
+
+
 def dev_split(notes: Sequence[LabelledNote], fraction: float, seed: int = 13) -> tuple[list, list]:
     """(train, dev): a stable ``fraction`` of each source's notes, chosen by hashing note ids with ``seed``."""
     if fraction <= 0:

@@ -51,7 +51,7 @@ def test_lower_threshold_removes_a_superset(small_model):
     tokens = tokenize(text)
 
     def chars(threshold: float) -> set[int]:
-        spans = PhiTagger(str(small_model), threshold=threshold).predict_spans(text, tokens)
+        spans = PhiTagger(str(small_model), threshold=threshold, gate="all").predict_spans(text, tokens)
         return {i for start, end, _ in spans for i in range(start, end)}
 
     strict, loose = chars(0.9), chars(0.05)

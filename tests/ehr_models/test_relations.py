@@ -11,7 +11,7 @@ from ehr_models.annotation import Entity, Relation
 from ehr_models.package import FILES
 from ehr_models.relations import NearestLinker, build_linker, default_linker_config
 from ehr_models.relations.candidates import WindowSettings, candidate_pairs
-from ehr_models.relations.data import LabelledNote
+from ehr_models.relations.data import LabelledNote, with_entities
 from ehr_models.relations.linker import PACKAGED_MODEL
 from ehr_models.relations.model import RelationConfig, RelationNet
 from ehr_models.relations.predictor import Decoding, ModelLinker, RelationModel, decode
@@ -174,3 +174,12 @@ def test_training_saves_a_package_that_loads_to_the_same_scores(tmp_path):
     loaded = ModelLinker(tmp_path / "model")
     assert loaded.link(text, found) == model.link(text, found)
     assert json.loads((tmp_path / "model" / "config.json").read_text())["metrics"] == {"dev_f1": result["best_dev_f1"]}
+
+
+def test_other_entities_keep_only_the_gold_relations_they_match_exactly():
+    text = "lasix 40 mg daily for edema"
+    gold = entities(text, [("lasix", "medication"), ("40 mg", "dosage"), ("daily", "frequency"), ("edema", "reason")])
+    note = LabelledNote("n1", "written", text, tuple(gold), frozenset({(0, 1), (0, 2), (0, 3)}))
+    other = entities(text, [("lasix", "medication"), ("40", "dosage"), ("daily", "frequency"), ("edema", "reason")])
+    assert with_entities(note, other[:3]).relations == {(0, 2)}
+    assert with_entities(note, other).relations == {(0, 2), (0, 3)}

@@ -71,7 +71,7 @@ def test_relations_link_medications_to_attributes(sample_run):
 
 def test_bad_files_land_in_errors_while_the_others_are_annotated(notes_dir, tmp_path):
     output = tmp_path / "out"
-    summary = run(["--runner=DirectRunner", "--input", str(notes_dir), "--output", str(output)])
+    summary = run(["--runner=DirectRunner", "--model=rules", "--input", str(notes_dir), "--output", str(output)])
     statuses = {row["note_id"]: row["status"] for row in read(output, "notes")}
     assert statuses == {"a/123": "annotated", "nurse-7": "annotated", "a/zipped": "annotated",
                         "legacy": "annotated", "corrupt": "error", "scan": "error", "blank": "skipped"}
@@ -97,7 +97,7 @@ def test_multiprocessing_direct_runner_gives_identical_rows(notes_dir, tmp_path)
         return sorted((e["note_id"], e["entity_id"], e["label"], e["start"], e["end"])
                       for e in read(output, "entities"))
 
-    base = ["--input", str(notes_dir), "--run_id=fixed"]
+    base = ["--input", str(notes_dir), "--run_id=fixed", "--model=rules"]
     run(base + ["--runner=DirectRunner", "--output", str(tmp_path / "one")])
     run(base + ["--runner=DirectRunner", "--direct_num_workers=2", "--direct_running_mode=multi_processing",
                 "--output", str(tmp_path / "two")])
@@ -154,7 +154,7 @@ def test_cli_help_lists_the_job_options():
 
 
 def test_every_format_reads_the_same_on_both_direct_runner_modes(mixed_dir, tmp_path):
-    base = ["--input", str(mixed_dir), "--run_id=fixed", "--runner=DirectRunner"]
+    base = ["--input", str(mixed_dir), "--run_id=fixed", "--runner=DirectRunner", "--model=rules"]
     run(base + ["--output", str(tmp_path / "one")])
     run(base + ["--direct_num_workers=2", "--direct_running_mode=multi_processing", "--output", str(tmp_path / "two")])
     for name in ("entities", "relations", "notes", "errors"):

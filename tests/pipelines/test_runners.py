@@ -60,11 +60,12 @@ def rows(output: Path, name: str) -> list[str]:
 
 def test_direct_and_portable_runners_write_identical_rows(portable_services, mixed_dir, tmp_path):
     job_port, pool_port = portable_services
-    base = ["--input", str(mixed_dir), "--run_id=fixed"]
+    base = ["--input", str(mixed_dir), "--run_id=fixed", "--model=rules", "--run_date=2026-01-01"]
     run(base + ["--runner=DirectRunner", "--output", str(tmp_path / "direct")])
     run(base + ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
                 f"--environment_config=localhost:{pool_port}", "--output", str(tmp_path / "portable")])
-    for name in ("entities", "relations", "notes", "errors"):
+    # Annotation runs through RunInference on both; the incremental state they commit is identical too.
+    for name in ("entities", "relations", "notes", "errors", "state"):
         assert rows(tmp_path / "direct", name) == rows(tmp_path / "portable", name), name
 
 
