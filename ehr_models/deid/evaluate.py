@@ -84,16 +84,17 @@ def with_tagger(config: DeidConfig, model: str | None, threshold: float | None =
     return config
 
 
-def score(engine: DeidEngine, notes: list[GoldNote], lexicon: DrugLexicon | None = None) -> dict:
-    """Scores of ``engine`` on ``notes`` plus throughput (notes/s of ``engine.find`` alone)."""
+def score(engine: DeidEngine, notes: list[GoldNote], lexicon: DrugLexicon | None = None, batch: int = 32) -> dict:
+    """Scores of ``engine`` on ``notes`` plus throughput (notes/s of ``engine.find_batch`` alone, ``batch``
+    notes a call)."""
     lexicon = lexicon or DrugLexicon()
     engine.find("warm up")  # builds recognizers and vocabularies outside the timed loop
     scores = DeidScores()
-    seconds = 0.0
-    for note in notes:
-        started = time.perf_counter()
-        spans = engine.find(note.text)
-        seconds += time.perf_counter() - started
+    started = time.perf_counter()
+    found = [spans for i in range(0, len(notes), batch) for spans in
+             engine.find_batch([note.text for note in notes[i : i + batch]])]
+    seconds = time.perf_counter() - started
+    for note, spans in zip(notes, found):
         tokens = tokenize(note.text)
         drugs = [(m.start, m.end) for m in lexicon.match(tokens)]
         scores.add(note.text, tokens, [(s.start, s.end, s.label) for s in spans], list(note.phi), drugs)

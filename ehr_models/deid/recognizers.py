@@ -107,6 +107,15 @@ class TaggerRecognizer:
         return [PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
                 if label in self.label_map]
 
+    def find_batch(self, notes: list[NoteContext]) -> list[list[PhiSpan]]:
+        """``find`` for many notes; one call of the predictor when it offers ``predict_spans_batch``."""
+        batch = getattr(self.predictor, "predict_spans_batch", None)
+        if batch is None:
+            return [self.find(note) for note in notes]
+        found = batch([note.text for note in notes], [note.tokens for note in notes])
+        return [[PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
+                 if label in self.label_map] for spans in found]
+
     def to_dict(self) -> dict:
         options = self.predictor.to_dict() if hasattr(self.predictor, "to_dict") else {"model": self.model_path}
         return {"type": "tagger", "name": self.name, "label_map": dict(self.label_map), **options}

@@ -90,14 +90,29 @@ class PhiTagger:
         return results
 
     def predict_spans(self, text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
+        return self.predict_spans_batch([text], [tokens])[0]
+
+    def predict_spans_batch(self, texts: list[str], tokens: list[list[Token]]) -> list[list[tuple[int, int, str]]]:
+        """``predict_spans`` for many notes in one pass of the network (fuller batches, one CRF loop per batch)."""
+        ranges = [self._ranges(text, note_tokens) for text, note_tokens in zip(texts, tokens)]
+        flat = [[t.text for t in note_tokens[b:e]] for note_tokens, note in zip(tokens, ranges) for b, e in note]
+        scores = iter(self.token_scores(flat) if flat else [])
+        return [self._spans(text, note_tokens, note, [next(scores) for _ in note])
+                for text, note_tokens, note in zip(texts, tokens, ranges)]
+
+    def _ranges(self, text: str, tokens: list[Token]) -> list[tuple[int, int]]:
+        """Sentences the tagger reads (all, or those holding a word its vocabulary lacks)."""
         if not tokens:
             return []
         ranges = sentences(text, tokens, self.max_tokens)
-        if self.gate == "unknown":
-            known = self._load().words
-            ranges = [(b, e) for b, e in ranges if any(
-                len(t.text) > 1 and t.text.isalpha() and normalize_token(t.text) not in known for t in tokens[b:e])]
-        scores = self.token_scores([[t.text for t in tokens[b:e]] for b, e in ranges])
+        if self.gate != "unknown":
+            return ranges
+        known = self._load().words
+        return [(b, e) for b, e in ranges if any(
+            len(t.text) > 1 and t.text.isalpha() and normalize_token(t.text) not in known for t in tokens[b:e])]
+
+    def _spans(self, text: str, tokens: list[Token], ranges: list[tuple[int, int]],
+               scores: list[list[tuple[float, str]]]) -> list[tuple[int, int, str]]:
         spans: list[tuple[int, int, str]] = []
         for (begin, _), sentence in zip(ranges, scores):
             previous = -2

@@ -89,9 +89,9 @@ def view(text: str, entities: Sequence[Entity]) -> NoteView:
 
 def candidate_pairs(text: str, entities: Sequence[Entity], settings: WindowSettings) -> list[Pair]:
     """Every candidate pair of ``entities`` with its model inputs, attributes in text order."""
-    if not entities:
-        return []
     note = view(text, entities)
+    if not entities or not note.tokens:
+        return []
     medications = sorted((i for i, e in enumerate(entities) if e.label == "medication"),
                          key=lambda i: (entities[i].start, entities[i].end))
     attributes = [i for i, e in enumerate(entities) if e.label != "medication"]
@@ -101,9 +101,10 @@ def candidate_pairs(text: str, entities: Sequence[Entity], settings: WindowSetti
     pairs = []
     for tail in attributes:
         t0, t1 = note.ranges[tail]
-        in_reach = [m for m, (h0, h1) in zip(medications, med_ranges) if _distance(h0, h1, t0, t1) <= settings.max_tokens
-                    and abs(note.segment[min(h0, len(note.tokens) - 1)] - note.segment[min(t0, len(note.tokens) - 1)])
-                    <= settings.max_segments]
+        last = len(note.tokens) - 1
+        in_reach = [m for m, (h0, h1) in zip(medications, med_ranges)
+                    if _distance(h0, h1, t0, t1) <= settings.max_tokens
+                    and abs(note.segment[min(h0, last)] - note.segment[min(t0, last)]) <= settings.max_segments]
         for head in in_reach:
             pairs.append(_pair(note, entities, head, tail, in_reach, medications, (head, tail) in nearest_pairs,
                                settings))

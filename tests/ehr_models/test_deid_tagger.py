@@ -70,6 +70,15 @@ def test_tagger_settings_survive_the_engine_configuration(small_model):
     assert rebuilt.find(text) == engine.find(text)
 
 
+def test_find_batch_gives_the_spans_of_find(small_model):
+    config = DeidConfig(recognizers=[dict(r) for r in RULE_RECOGNIZERS]
+                        + [{"type": "tagger", "model": str(small_model), "threshold": 0.3, "gate": "all"}])
+    engine = DeidEngine(config)
+    texts = ["wife Zelda at bedside, lasix given at noon", "", "Orrin seen by Dr. Quellmann on 7/22.\nlasix 40 mg iv",
+             "wife Marisolde at bedside. pain free"]
+    assert engine.find_batch(texts) == [engine.find(text) for text in texts]
+
+
 @pytest.mark.skipif(not packaged_available(), reason="no packaged de-id tagger")
 def test_packaged_tagger_is_small_and_used_by_default():
     size = sum(p.stat().st_size for p in PACKAGED.iterdir() if p.is_file())

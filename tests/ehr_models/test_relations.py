@@ -149,6 +149,13 @@ MODEL_CASES = [
 ]
 
 
+def test_packaged_model_handles_notes_without_pairs(packaged):
+    assert packaged.link("", []) == []
+    assert packaged.link("   ", [Entity(0, 1, "dosage")]) == []
+    text = "40 mg daily"
+    assert packaged.link(text, entities(text, [("40 mg", "dosage"), ("daily", "frequency")])) == []
+
+
 @pytest.mark.parametrize("text,marked,expected", MODEL_CASES)
 def test_packaged_model_links_written_sentences(packaged, text, marked, expected):
     found = entities(text, marked)
