@@ -4,7 +4,9 @@
     python benchmarks/relations.py --models DIR1 DIR2 --dev         # the internal dev split of the train notes
     python benchmarks/relations.py --json
 
-Entities come from (a) the gold annotations and (b) the rules annotator; every linker links the same entities.
+Entities come from (a) the gold annotations, (b) the rules annotator and (c) with ``--entities ... ner``, the
+default medication annotator's NER (``ehr_models/medication``, as packaged at run time); every linker links the
+same entities.
 A relation is right when its head and tail spans (exact offsets; also reported with overlap) and labels match gold.
 Needs ../shared/data (the note texts); the annotations are in gold/medication.
 """
@@ -24,6 +26,7 @@ from ehr_models.relations import build_linker
 from ehr_models.relations.data import dev_split, from_gold
 from ehr_models.relations.linker import PACKAGED_MODEL
 from ehr_models.relations.train import SPLIT_SEED
+from ehr_models.registry import build_annotator
 from ehr_models.rules import RuleAnnotator
 
 
@@ -35,6 +38,9 @@ def entity_sets(notes, sources: list[str]) -> dict[str, list[list[Entity]]]:
     if "rules" in sources:
         rules = RuleAnnotator()
         sets["rules"] = [rules.predict(note.text).entities for note in notes]
+    if "ner" in sources:
+        annotator = build_annotator({"type": "medication", "linker": "nearest", "threads": 1})
+        sets["ner"] = [a.entities for a in annotator.predict_batch([note.text for note in notes])]
     return sets
 
 
@@ -72,7 +78,7 @@ def main() -> None:
                         help="relation model directories (default: the packaged one)")
     parser.add_argument("--dev", action="store_true",
                         help="score the internal dev split of the train notes (what training chose settings on)")
-    parser.add_argument("--entities", nargs="+", default=["gold", "rules"], choices=["gold", "rules"])
+    parser.add_argument("--entities", nargs="+", default=["gold", "rules"], choices=["gold", "rules", "ner"])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args()
     torch.set_num_threads(1)

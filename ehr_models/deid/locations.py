@@ -27,6 +27,10 @@ STATE_CODES = frozenset("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY L
                         "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split())
 # Hospitals named after saints: "St. Mary's", "ST. AGNES" (the name must not be vocabulary: "ST. HR 110").
 _SAINTS = frozenset({"st", "saint", "mt", "mount"})
+# "transfered to gh": after a move and its preposition, initials no vocabulary knows are a hospital (after a bare
+# "to" they are more often clinical shorthand: "Foley to BSD", "continues to CDB").
+MOVES = frozenset("transferred transfered transfer transf admitted readmitted sent taken went returned discharged "
+                  "arrived came brought".split())
 # A title-case word after these, in a note whose capitals mean something, is a town ("in Lochearn").
 TOWN_CUES = frozenset({"in", "of", "from", "near"})
 # Words that may sit inside an institution's proper name although they are vocabulary.
@@ -101,6 +105,9 @@ class LocationRecognizer:
             if word == "health" and i > 0 and tokens[i - 1].text.isalpha() \
                     and not self.vocabulary.known(tokens[i - 1].text) and lowered[i + 1 : i + 2] != ["care"]:
                 picked.update({i - 1, i})  # "works for vista health"
+            if i > 1 and lowered[i - 2] in MOVES and lowered[i - 1] in ("to", "from", "at") \
+                    and self._unknown_place(note, i):
+                picked.add(i)
             if i > 0 and lowered[i - 1] in TOWN_CUES and self._title_town(note, i):
                 picked.add(i)
             if i >= 2 and (lowered[i - 2], lowered[i - 1]) in PLACE_CUES:
@@ -150,6 +157,11 @@ class LocationRecognizer:
     @staticmethod
     def _same_line(note: NoteContext, i: int, j: int) -> bool:
         return "\n" not in note.text[note.tokens[i].end : note.tokens[j].start]
+
+    def _unknown_place(self, note: NoteContext, i: int) -> bool:
+        word = note.tokens[i].text
+        # Short words only: a hospital's initials ("gh"); longer unknown words there are units and misspellings.
+        return word.isalpha() and 2 <= len(word) <= 3 and not self.vocabulary.known(word)
 
     def _title_town(self, note: NoteContext, i: int) -> bool:
         """A title-case word that is no vocabulary, census name or cue, not opening a line ("in Lochearn")."""

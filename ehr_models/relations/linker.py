@@ -50,6 +50,9 @@ class NearestLinker:
         self.chain_gap = chain_gap
         self.lead_gap = lead_gap
 
+    def warm_up(self) -> None:
+        """Nothing to load (``ModelLinker.warm_up`` loads its model): callers may warm any linker alike."""
+
     def link(self, text: str, entities: Sequence[Entity]) -> list[Relation]:
         """Relations sorted by (head, tail); attributes no medication can own stay unlinked."""
         medications, attributes = split_entities(entities)

@@ -178,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     words = vocabulary_words(train_notes, vectors.index_to_key)
     matrix = embedding_matrix(vectors, words, seed=settings.seed, zero={PAD})
     window = WindowSettings()
+    torch.manual_seed(settings.seed)  # the initialisation too: the rebuild command gives the same weights
     net = RelationNet(RelationConfig(vocab_size=len(words), hidden=args.hidden, use_text=not args.structural_only))
     net.words.weight.data.copy_(torch.from_numpy(np.asarray(matrix)))
     model = RelationModel(net, Vocabulary(words), window, Decoding(args.threshold, args.floor))

@@ -2,7 +2,8 @@
 
 It follows ``shared/annotation/medication-guidelines.md``: medications outside allergy lists and lab contexts,
 attributes only when a medication in the same segment can own them, shared attributes for coordinated drugs
-("tylenol and motrin prn" gives "prn" to both). It stays as a baseline and a source of silver labels.
+("tylenol and motrin prn" gives "prn" to both). It stays as a baseline and a source of silver labels. The
+attachment itself is ``ehr_models.rules.linking.attach``, shared with the ``"nearest"`` relation linker.
 """
 
 from __future__ import annotations
