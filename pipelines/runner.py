@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (FlinkRunnerOptions, GoogleCloudOptions, PipelineOptions,
                                                   PortableOptions, SparkRunnerOptions, StandardOptions)
 
 DIRECT_NAMES = (None, "DirectRunner", "direct", "directrunner")
+# Beam's PortableRunner reads the job's state stream with --job_server_timeout (default 300 s) as its deadline, so
+# a job running longer than that fails with DEADLINE_EXCEEDED although it is fine. Measured here: a 10k-note run
+# on the local job service died after 5 minutes. ehrbeam raises the default to a week; the endpoint is checked
+# first, so a wrong --job_endpoint still fails at once instead of waiting that long.
+LONG_JOB_TIMEOUT_S = 7 * 24 * 3600
 
 
 class RunnerUnavailable(SystemExit):
@@ -64,7 +70,24 @@ def create_pipeline(options: PipelineOptions) -> beam.Pipeline:
 
         return beam.Pipeline(runner=FnApiRunner(), options=options)
     check_runner(options)
+    allow_long_jobs(options)
     return beam.Pipeline(options=options)
+
+
+def allow_long_jobs(options: PipelineOptions) -> None:
+    """With ``--job_endpoint`` and no ``--job_server_timeout`` given: check that something listens there
+    (``RunnerUnavailable`` if not), then set the timeout to ``LONG_JOB_TIMEOUT_S``."""
+    portable = options.view_as(PortableOptions)
+    if not portable.job_endpoint or "job_server_timeout" in options.get_all_options(drop_default=True):
+        return
+    host, _, port = portable.job_endpoint.rpartition(":")
+    try:
+        with socket.create_connection((host or "localhost", int(port)), timeout=10):
+            pass
+    except (OSError, ValueError):
+        raise RunnerUnavailable(f"nothing answers at --job_endpoint={portable.job_endpoint}: start the job server "
+                                f"first (see deploy/)") from None
+    portable.job_server_timeout = LONG_JOB_TIMEOUT_S
 
 
 def absolute_local(path: str) -> str:

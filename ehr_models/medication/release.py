@@ -47,7 +47,7 @@ def release(source: Path, target: Path, sources: dict[str, str], note: dict | No
     save_package(target, package)
     if readme is not None:
         (target / "README.md").write_text(readme, encoding="utf-8")
-    hybrid = {"sources": {label: sources.get(label, "tagger") for label in LABELS}, **(note or {})}
+    hybrid = {"sources": {label: sources.get(label, "tagger") for label in LABELS}, "choice": note or {}}
     (target / "hybrid.json").write_text(json.dumps(hybrid, indent=1) + "\n", encoding="utf-8")
     logger.info("released %s: %.1f MB of weights", target, (target / "weights.safetensors").stat().st_size / 1e6)
     return target
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path, help="trained tagger directory")
     parser.add_argument("target", type=Path, help="package directory to (re)write")
     parser.add_argument("--sources", default="", help="LABEL=tagger|rules|union,... (default: tagger for all)")
-    parser.add_argument("--note", type=Path, help="JSON file merged into hybrid.json (how the sources were chosen)")
+    parser.add_argument("--note", type=Path,
+                        help="JSON file kept in hybrid.json under \"choice\" (how the sources were chosen)")
     parser.add_argument("--data-dir", type=Path, help="shared corpora (default ../shared/data)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -9,6 +9,7 @@ import pytest
 
 from ehr_models.deid import (DeidConfig, DeidConfigError, DeidEngine, NoteContext, OffsetMap, PhiSpan, SiteLists,
                              TaggerRecognizer, build_recognizer)
+from ehr_models.deid.engine import RULE_RECOGNIZERS
 from ehr_models.deid.evaluate import main as evaluate_main
 from ehr_models.deid.fit import TrainingNote, fit_config
 from ehr_models.deid.metrics import DeidScores
@@ -113,8 +114,9 @@ def test_config_round_trips_and_checks_its_version():
 
 def test_site_lists_add_local_names_and_places():
     text = "per quellmann, transfer to elderbrook 4 in am."
-    plain = {text[s.start : s.end] for s in DeidEngine().find(text)}
-    site = DeidConfig(site=SiteLists(frozenset({"quellmann"}), frozenset({"elderbrook"})))
+    rules = [dict(r) for r in RULE_RECOGNIZERS]  # the site lists feed the rules (the tagger may find both anyway)
+    plain = {text[s.start : s.end] for s in DeidEngine(DeidConfig(recognizers=rules)).find(text)}
+    site = DeidConfig(recognizers=rules, site=SiteLists(frozenset({"quellmann"}), frozenset({"elderbrook"})))
     local = {text[s.start : s.end] for s in DeidEngine(site).find(text)}
     assert {"quellmann", "elderbrook"} <= local
     assert "elderbrook" not in plain

@@ -23,6 +23,8 @@ REMOVED = [
     ("ed-note-9020.txt", "Luis Ferreira"),
     ("clinic-letter-2044.txt", "Thomas Reyes"),
     ("clinic-letter-2044.txt", "Priya Natarajan"),
+    ("clinic-letter-2044.txt", "Millbrook, NY 12545"),  # a town before its state and ZIP
+    ("discharge-summary-4471.txt", "Fairhaven, MA 02719"),
 ]
 # (file, text that must survive untouched)
 KEPT = [

@@ -84,3 +84,19 @@ def test_unavailable_runners_fail_fast_with_what_they_need(argv, expected):
 
 def test_flink_with_a_job_endpoint_passes_the_check():
     check_runner(PipelineOptions(["--runner=FlinkRunner", "--job_endpoint=localhost:8099"]))
+
+
+def test_portable_jobs_may_outlive_beams_default_stream_deadline(portable_services):
+    from pipelines.runner import LONG_JOB_TIMEOUT_S, allow_long_jobs
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    job_port, _ = portable_services
+    options = PipelineOptions(["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}"])
+    allow_long_jobs(options)
+    assert options.view_as(PortableOptions).job_server_timeout == LONG_JOB_TIMEOUT_S
+    given = PipelineOptions(["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}",
+                             "--job_server_timeout=42"])
+    allow_long_jobs(given)
+    assert given.view_as(PortableOptions).job_server_timeout == 42
+    with pytest.raises(RunnerUnavailable, match="nothing answers"):
+        allow_long_jobs(PipelineOptions(["--runner=PortableRunner", f"--job_endpoint=localhost:{free_port()}"]))
