@@ -74,6 +74,10 @@ def model_config(spec: str | dict) -> dict:
     if os.path.isdir(spec):
         if not os.path.isfile(os.path.join(spec, "config.json")):
             raise SystemExit(f"--model {spec!r} is a directory but not a model package (no config.json)")
+        with open(os.path.join(spec, "config.json"), encoding="utf-8") as handle:
+            kind = json.load(handle).get("kind")
+        if kind != "tagger":
+            raise SystemExit(f"--model {spec!r} is a {kind!r} package; a model directory must hold a tagger")
         if "tagger" not in available():
             raise SystemExit("--model DIR needs the 'tagger' annotator, which this installation does not register")
         return {"type": "tagger", "model": os.path.abspath(spec)}

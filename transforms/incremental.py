@@ -23,6 +23,7 @@ from apache_beam.metrics import Metrics
 
 from ehr_models.records import Note
 from transforms import schemas
+from transforms.io import matched
 
 _LOGGER = logging.getLogger(__name__)
 SKIPPED_TAG = "skipped"
@@ -40,19 +41,10 @@ def state_key(note_id: str, sha256: str) -> int:
     return int.from_bytes(digest, "big")
 
 
-def partition(root: str, name: str, run_date: str) -> str:
-    """``ROOT/NAME/run_date=D``: a Hive-style partition that DuckDB, Spark and ``pyarrow.dataset`` read."""
-    return FileSystems.join(root, name, f"run_date={run_date}")
-
-
-def _matched(pattern: str) -> list[str]:
-    return sorted(m.path for result in FileSystems.match([pattern]) for m in result.metadata_list)
-
-
 def load_state_keys(output: str, model_name: str, model_version: str, exclude_run_date: str | None) -> np.ndarray:
     """Sorted keys of every (note id, content) the model version annotated in earlier runs of ``output``."""
     keys = []
-    for path in _matched(FileSystems.join(output, STATE_DIR, "run_date=*", "*.parquet")):
+    for path in matched(FileSystems.join(output, STATE_DIR, "run_date=*", "*.parquet")):
         if exclude_run_date and f"/run_date={exclude_run_date}/" in path:
             continue
         with FileSystems.open(path) as handle:

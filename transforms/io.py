@@ -17,20 +17,19 @@ from transforms.read import (DEFAULT_MAX_NOTE_CHARS, ERRORS_TAG, ReadConfig, Rea
                              note_row)
 
 __all__ = ["DEFAULT_MAX_NOTE_CHARS", "ERRORS_TAG", "ReadConfig", "ReadNotes", "WriteDatasets", "clear_datasets",
-           "commit_partitions", "error_row", "note_row", "remove_tree"]
+           "commit_partitions", "error_row", "matched", "note_row", "remove_tree"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def clear_datasets(output: str, names=tuple(schemas.DATASETS)) -> None:
     """Remove the Parquet parts a previous run left in ``output/NAME/`` so a rerun replaces, never duplicates."""
     for name in names:
-        pattern = FileSystems.join(output, name, "*.parquet")
-        matched = [m.path for result in FileSystems.match([pattern]) for m in result.metadata_list]
-        if matched:
-            FileSystems.delete(matched)
+        found = matched(FileSystems.join(output, name, "*.parquet"))
+        if found:
+            FileSystems.delete(found)
 
 
-def _matched(pattern: str) -> list[str]:
+def matched(pattern: str) -> list[str]:
     return sorted(m.path for result in FileSystems.match([pattern]) for m in result.metadata_list)
 
 
@@ -46,9 +45,9 @@ def commit_partitions(staging: str, output: str, names, run_date: str, prefix: s
     replaces, never duplicates). Returns the files committed per dataset. Called once the run succeeded."""
     committed = {}
     for name in names:
-        staged = _matched(FileSystems.join(staging, name, "*.parquet"))
+        staged = matched(FileSystems.join(staging, name, "*.parquet"))
         target = FileSystems.join(output, name, f"run_date={run_date}")
-        stale = _matched(FileSystems.join(target, f"{prefix}__*.parquet"))
+        stale = matched(FileSystems.join(target, f"{prefix}__*.parquet"))
         if stale:
             FileSystems.delete(stale)
         if not staged:

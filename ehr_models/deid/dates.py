@@ -40,8 +40,9 @@ _HISTORY_YEAR = re.compile(
     r"mastectomy|hysterectomy|cholecystectomy|pacer|ppm|aicd|redo)\s+(?:x\s?\d\s+)?(\d\d)(?=\s*[,.;)\n]|\s*$)", re.I)
 
 # ... and before it in history lists ("09 PTCA to LCX", "13 stent to LCX"): two digits opening the item.
-_HISTORY_YEAR_BEFORE = re.compile(r"(?:^|(?<=[.:;,]\s)|(?<=[.:;,]))\s*(\d\d)\s+(?=(?:ptca|cabg|stent|stents|avr|mvr|cva|"
-                                  r"mi|pci|cath|turp|tia|ppm|aicd)\b)", re.I | re.M)
+_HISTORY_YEAR_BEFORE = re.compile(r"(?:^|(?<=[.:;,]\s)|(?<=[.:;,]))\s*(\d\d)\s+"
+                                  r"(?=(?:ptca|cabg|stent|stents|avr|mvr|cva|mi|pci|cath|turp|tia|ppm|aicd)\b)",
+                                  re.I | re.M)
 
 _SETTINGS = re.compile(
     r"(?:\b(?:ps|psv|cpap|peep|bipap|bi-pap|ipap|epap|ips|vent|ventilation|ventilator|flowby|flow-by|simv|imv|ac|"

@@ -123,7 +123,7 @@ class NameRecognizer:
                                                or self._capitalised(note, i) or word.isupper() and note.mixed_case)
         if vocab.drug(word):
             return False
-        if cue in ("relation", "credential"):
+        if cue in ("relation", "credential", "phone"):
             if vocab.strict(word) or vocab.learned(word):
                 return False
             if cue == "credential" and word.isupper() and len(word) >= 3 and word not in vocab:
@@ -131,7 +131,8 @@ class NameRecognizer:
             if cue == "credential" and note.mixed_case and word[0].isupper() and word[1:].islower() \
                     and word not in vocab and not _NOT_NAME_ENDING.search(word):
                 return True  # a signature's first name opens its line ("Priya Natarajan, MD")
-            return self._census(word) or self._capitalised(note, i) or self._site(word) or self._unknown_ok(note, i)
+            return (self._census(word) or self._capitalised(note, i, cued=cue == "phone") or self._site(word)
+                    or self._unknown_ok(note, i))
         if cue == "next":
             return self._next_ok(note, i)
         if word in vocab or len(word) < 3:
@@ -237,7 +238,7 @@ class NameRecognizer:
             k -= 1
         if k < 0 or k == len(note.tokens) - 1 or start - note.tokens[k].end > 20:
             return []
-        return self._backward(note, k, "relation", limit=2)
+        return self._backward(note, k, "phone", limit=2)
 
     @staticmethod
     def _age_follows(note: NoteContext, j: int) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Protocol, runtime_checkable
 
-from ehr_models.deid.phi import PhiSpan
+from ehr_models.deid.phi import DATE, EMAIL, ID, IP, PHONE, SSN, URL, PhiSpan
 from ehr_models.text import Token, tokenize
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class NoteContext:
                 starts.add(i)
             previous_end = token.end
         return frozenset(starts)
+
+
+STRUCTURED = frozenset({PHONE, EMAIL, URL, IP, SSN, ID, DATE})
 
 
 @runtime_checkable
@@ -103,9 +106,7 @@ class TaggerRecognizer:
         self.model_path = model_path
 
     def find(self, note: NoteContext) -> list[PhiSpan]:
-        spans = self.predictor.predict_spans(note.text, note.tokens)
-        return [PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
-                if label in self.label_map]
+        return self._kept(note, self.predictor.predict_spans(note.text, note.tokens))
 
     def find_batch(self, notes: list[NoteContext]) -> list[list[PhiSpan]]:
         """``find`` for many notes; one call of the predictor when it offers ``predict_spans_batch``."""
@@ -113,8 +114,15 @@ class TaggerRecognizer:
         if batch is None:
             return [self.find(note) for note in notes]
         found = batch([note.text for note in notes], [note.tokens for note in notes])
-        return [[PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
-                 if label in self.label_map] for spans in found]
+        return [self._kept(note, spans) for note, spans in zip(notes, found)]
+
+    def _kept(self, note: NoteContext, spans: list[tuple[int, int, str]]) -> list[PhiSpan]:
+        """Mapped spans, less those that only add words to an identifier the patterns found: a tagger tends to
+        take the label along ("MRN 00482913"); digits it adds (an area code the pattern missed) are kept."""
+        exact = {i for s in note.found if s.label in STRUCTURED for i in range(s.start, s.end)}
+        return [PhiSpan(start, end, self.label_map[label], self.name) for start, end, label in spans
+                if label in self.label_map and not (exact.intersection(range(start, end)) and not any(
+                    note.text[i].isdigit() for i in range(start, end) if i not in exact))]
 
     def to_dict(self) -> dict:
         options = self.predictor.to_dict() if hasattr(self.predictor, "to_dict") else {"model": self.model_path}

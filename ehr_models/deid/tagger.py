@@ -83,7 +83,7 @@ class PhiTagger:
                     probabilities = torch.softmax(emissions, dim=2)
                 by_label = torch.stack([probabilities[:, :, cols].sum(2) for _, cols in self._columns], 2)
                 best = by_label.argmax(2).tolist()
-                phi = (1.0 - probabilities[:, :, 0]).tolist()
+                phi = (1.0 - probabilities[:, :, 0]).tolist()  # tag 0 is "O" (``scheme.tag_set``)
                 for row, sentence in enumerate(index):
                     n = len(words[sentence])
                     results[sentence] = [(phi[row][t], self._columns[best[row][t]][0]) for t in range(n)]

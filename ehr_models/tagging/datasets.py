@@ -1,6 +1,7 @@
 """Every corpus format the trainer and evaluator read, behind one call: a data spec -> examples (or documents).
 
-A spec is ``PATH`` or ``PATH::SPLIT[,SPLIT]`` (splits for the project's JSON gold, e.g. ``gold/medication::train``).
+A spec is ``PATH`` or ``PATH::SPLIT[,SPLIT]`` (splits for the project's JSON gold, e.g. ``gold/medication::train``;
+``fit`` and ``dev`` are the internal split of ``train``, ``ehr_models.medication.splits``).
 Formats: ``conll`` (a TSV file), ``brat`` (a directory of .txt/.ann), ``phee`` (brat, mapped to the medication
 labels with drug -> attribute links), ``i2b2`` (a directory of NAME.txt with NAME.entries / NAME.i2b2.entries),
 ``physionet`` (``id.text`` with ``id-phi.phrase`` beside it), ``medication-json`` (``gold/medication``; note texts

@@ -205,3 +205,19 @@ def test_evaluate_command_on_a_small_physionet_corpus(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["span"]["recall"] == 1.0 and result["span"]["fp"] == 0
     assert result["notes"] == 2 and result["medication_words_redacted"] == 0
+
+
+@pytest.mark.parametrize("text,phi,kept", [
+    ("PMH: NIDDM. 09 PTCA to LCX. 13 stent to RCA.", ["09", "13"], ["LCX"]),
+    ("RESP: trialed on 5/5, tolerated well. Pain 3/10, relief to 2/10.", [], ["5/5", "2/10"]),
+    ("RUN OF VEA -> B. QUORVATH MD AWARE, NTG ADDED.", ["B", "QUORVATH"], ["NTG"]),
+    ("Son and daughter visited. Lopiet Zerchusi cell# 410-555-0142.", ["Lopiet", "Zerchusi"], ["daughter"]),
+    ("zelmira quartane is a 70 yr old female adm with chf.", ["zelmira", "quartane"], ["chf"]),
+    ("will consult with patty hoelmer re skin care, per protocol.", ["patty", "hoelmer"], ["protocol"]),
+    ("Pt was transfered to qh 7/22 for cath. Transferred to TSICU.", ["qh", "7/22"], ["TSICU", "cath"]),
+])
+def test_context_rules_of_nursing_notes(text, phi, kept):
+    engine = DeidEngine(DeidConfig(recognizers=[dict(r) for r in RULE_RECOGNIZERS]))
+    spans = engine.find(text)
+    assert all(covered(text, spans) >= set(range(text.index(p), text.index(p) + len(p))) for p in phi)
+    assert not any(covered(text, spans) & set(range(text.index(k), text.index(k) + len(k))) for k in kept)

@@ -1,6 +1,7 @@
 """Scheduled, incremental runs: Hive partitions per run date, state per model version, no duplicate rows."""
 
 import re
+from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
@@ -115,4 +116,22 @@ def test_bad_dates_and_models_fail_before_any_work(tmp_path):
     (tmp_path / "empty-model").mkdir()
     with pytest.raises(SystemExit, match="not a model package"):
         run([f"--model={tmp_path / 'empty-model'}", "--output", str(tmp_path / "out")])
+    (tmp_path / "empty-model" / "config.json").write_text('{"kind": "relations"}')
+    with pytest.raises(SystemExit, match="'relations' package"):
+        run([f"--model={tmp_path / 'empty-model'}", "--output", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+PACKAGED_TAGGER = Path(__file__).resolve().parents[2] / "ehr_models" / "resources" / "models" / "medication-ner"
+
+
+@pytest.mark.skipif(not (PACKAGED_TAGGER / "config.json").exists(), reason="no packaged tagger in this checkout")
+def test_a_model_directory_runs_as_a_tagger(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "n1.txt").write_text("Started lasix 40 mg IV bid and metformin 500 mg daily.\n")
+    summary = run(["--runner=DirectRunner", "--skip_deid", f"--model={PACKAGED_TAGGER}", "--input",
+                   str(tmp_path / "notes"), "--output", str(tmp_path / "out")])
+    assert summary["model"]["config"] == {"type": "tagger", "model": str(PACKAGED_TAGGER)}
+    rows = hive(tmp_path / "out", "entities")
+    assert rows and {r["model_name"] for r in rows} == {summary["model"]["name"]}
+    assert any(r["label"] == "medication" and r["text"].lower() in ("lasix", "metformin") for r in rows)
