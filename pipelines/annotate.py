@@ -258,6 +258,8 @@ def run(argv: list[str] | None = None) -> dict:
                           for row in _staged_rows(staging, "entities", ["label", "text"])
                           if row["label"] == "medication")
     samples = _samples(staging)
+    timings["summarize"] = round(time.monotonic() - began, 2)
+    began = time.monotonic()
     datasets = list(schemas.DATASETS) + (["note_nlp"] if annotate.omop else [])
     prefix = file_prefix(name, version)
     committed = commit_partitions(staging, output, datasets, run_date, prefix)

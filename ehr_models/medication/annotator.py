@@ -16,6 +16,7 @@ from typing import Sequence
 from ehr_models import __version__
 from ehr_models.annotation import LABELS, Annotation, Entity
 from ehr_models.relations import build_linker, default_linker_config
+from ehr_models.relations.linker import link_all
 from ehr_models.tagging.annotator import TaggerAnnotator
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,18 @@ def combine(tagged: Sequence[Entity], ruled: Sequence[Entity], sources: dict[str
 
 
 class MedicationAnnotator:
-    """Text -> medications, attributes and their relations. ``predict`` is pure; models load on first use."""
+    """Text -> medications, attributes and their relations. ``predict`` is pure; models load on first use.
+
+    ``threads``: torch intra-op threads for the tagger and the relation model (``None``: leave torch's setting,
+    one per core). One by default because pipelines parallelise across worker processes: torch threads on top
+    fight over the same cores, and on a busy 2-core box two threads ran the annotator 10x slower than one
+    (benchmarks/results/ISSUE-8-speed.md).
+    """
 
     name = "medication"
 
     def __init__(self, model: str | None = None, sources: dict[str, str] | None = None,
-                 linker: dict | str | None = None, threads: int | None = None) -> None:
+                 linker: dict | str | None = None, threads: int | None = 1) -> None:
         self.model = model
         self.sources = sources
         self.linker = linker
@@ -111,17 +118,17 @@ class MedicationAnnotator:
 
     @classmethod
     def from_dict(cls, config: dict) -> "MedicationAnnotator":
-        return cls(config.get("model"), config.get("sources"), config.get("linker"), config.get("threads"))
+        return cls(config.get("model"), config.get("sources"), config.get("linker"), config.get("threads", 1))
 
     def predict(self, text: str) -> Annotation:
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Sequence[str]) -> list[Annotation]:
-        """One annotation per text; the tagger sees all the texts' sentences in shared batches."""
+        """One annotation per text; the tagger sees all the texts' sentences in shared batches, and the linker
+        all their candidate pairs."""
         tagged = self.ner.predict_batch(texts)
-        results = []
-        for text, annotation in zip(texts, tagged):
-            ruled = self.rules.predict(text).entities if self._rules_needed() else []
-            entities = combine(annotation.entities, ruled, self.label_sources)
-            results.append(Annotation(entities, self.relation_linker.link(text, entities)))
-        return results
+        rules_needed = self._rules_needed()
+        entity_lists = [combine(annotation.entities, self.rules.predict(text).entities if rules_needed else [],
+                                self.label_sources) for text, annotation in zip(texts, tagged)]
+        relations = link_all(self.relation_linker, texts, entity_lists)
+        return [Annotation(entities, found) for entities, found in zip(entity_lists, relations)]

@@ -15,13 +15,14 @@ _SEQUENCES = ("tags", "roles", "head_positions", "tail_positions", "breaks")
 def collate(pairs: Sequence[Pair], vocabulary: Vocabulary) -> dict[str, torch.Tensor]:
     """A batch dict: ``words`` and the per-token sequences padded with 0 to the longest window, ``structural``."""
     width = max(len(p.words) for p in pairs)
-    batch = {"words": torch.zeros(len(pairs), width, dtype=torch.long)}
+    index = vocabulary.index
+    # One tensor per field from padded Python lists: far fewer tensor constructions than a row at a time.
+    batch = {"words": _padded([[index(w) for w in p.words] for p in pairs], width)}
     for name in _SEQUENCES:
-        batch[name] = torch.zeros(len(pairs), width, dtype=torch.long)
-    for row, pair in enumerate(pairs):
-        n = len(pair.words)
-        batch["words"][row, :n] = torch.tensor([vocabulary.index(w) for w in pair.words])
-        for name in _SEQUENCES:
-            batch[name][row, :n] = torch.tensor(getattr(pair, name))
+        batch[name] = _padded([getattr(p, name) for p in pairs], width)
     batch["structural"] = torch.tensor([p.structural for p in pairs], dtype=torch.float32)
     return batch
+
+
+def _padded(rows: Sequence[Sequence[int]], width: int) -> torch.Tensor:
+    return torch.tensor([list(row) + [0] * (width - len(row)) for row in rows], dtype=torch.long)

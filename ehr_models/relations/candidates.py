@@ -89,12 +89,14 @@ def view(text: str, entities: Sequence[Entity]) -> NoteView:
 
 def candidate_pairs(text: str, entities: Sequence[Entity], settings: WindowSettings) -> list[Pair]:
     """Every candidate pair of ``entities`` with its model inputs, attributes in text order."""
-    note = view(text, entities)
-    if not entities or not note.tokens:
-        return []
     medications = sorted((i for i, e in enumerate(entities) if e.label == "medication"),
                          key=lambda i: (entities[i].start, entities[i].end))
     attributes = [i for i, e in enumerate(entities) if e.label != "medication"]
+    if not medications or not attributes:  # no pair possible: skip tokenizing the note
+        return []
+    note = view(text, entities)
+    if not note.tokens:
+        return []
     nearest = attach(text, [entities[i] for i in medications], [entities[i] for i in attributes])
     nearest_pairs = {(medications[m], attributes[k]) for k, owners in enumerate(nearest) for m, _ in owners}
     med_ranges = [note.ranges[i] for i in medications]

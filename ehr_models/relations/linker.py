@@ -32,6 +32,15 @@ class Linker(Protocol):
     def to_dict(self) -> dict: ...
 
 
+def link_all(linker: Linker, texts: Sequence[str], entity_lists: Sequence[Sequence[Entity]]) -> list[list[Relation]]:
+    """``linker.link`` for each (text, entities): through ``linker.link_batch`` when it has one (the model linker
+    scores all the notes' pairs in shared batches), else note by note."""
+    batched = getattr(linker, "link_batch", None)
+    if batched is not None:
+        return batched(texts, entity_lists)
+    return [linker.link(text, entities) for text, entities in zip(texts, entity_lists)]
+
+
 def split_entities(entities: Sequence[Entity]) -> tuple[list[int], list[int]]:
     """Indices of the medications (sorted by start) and of the attributes, in ``entities``."""
     medications = sorted((i for i, e in enumerate(entities) if e.label == "medication"),
@@ -61,6 +70,10 @@ class NearestLinker:
         return sorted((Relation(medications[m], attributes[k], score)
                        for k, found in enumerate(owners) for m, score in found),
                       key=lambda r: (r.head, r.tail))
+
+    def link_batch(self, texts: Sequence[str], entity_lists: Sequence[Sequence[Entity]]) -> list[list[Relation]]:
+        """``link`` for each note (no model: nothing to share between notes)."""
+        return [self.link(text, entities) for text, entities in zip(texts, entity_lists)]
 
     def to_dict(self) -> dict:
         return {"type": "nearest", "version": self.version, **{key: getattr(self, key) for key in _NEAREST_SETTINGS}}

@@ -63,19 +63,35 @@ class RelationModel:
         self.decoding = decoding
         self.batch_size = batch_size
 
-    @torch.no_grad()
     def score(self, pairs: Sequence[Pair]) -> list[float]:
-        """Probabilities, one per pair (the network in eval mode)."""
+        """Probabilities, one per pair, in the order given (the network in eval mode).
+
+        Pairs go through the network in batches of similar window length (sorted by length, so padding stays
+        small); each pair's score does not depend on its batch mates.
+        """
         self.net.eval()
-        out: list[float] = []
-        for i in range(0, len(pairs), self.batch_size):
-            logits = self.net(collate(pairs[i : i + self.batch_size], self.vocabulary))
-            out.extend(torch.sigmoid(logits).tolist())
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i].words))
+        out = [0.0] * len(pairs)
+        with torch.inference_mode():
+            for i in range(0, len(order), self.batch_size):
+                chunk = order[i : i + self.batch_size]
+                logits = self.net(collate([pairs[j] for j in chunk], self.vocabulary))
+                for j, p in zip(chunk, torch.sigmoid(logits).tolist()):
+                    out[j] = p
         return out
 
     def link(self, text: str, entities: Sequence[Entity]) -> list[Relation]:
-        pairs = candidate_pairs(text, entities, self.window)
-        return decode(pairs, self.score(pairs), self.decoding) if pairs else []
+        return self.link_batch([text], [entities])[0]
+
+    def link_batch(self, texts: Sequence[str], entity_lists: Sequence[Sequence[Entity]]) -> list[list[Relation]]:
+        """``link`` for each (text, entities), with every note's candidate pairs scored in shared batches."""
+        per_note = [candidate_pairs(text, entities, self.window) for text, entities in zip(texts, entity_lists)]
+        scores = self.score([pair for pairs in per_note for pair in pairs])
+        relations, start = [], 0
+        for pairs in per_note:
+            relations.append(decode(pairs, scores[start : start + len(pairs)], self.decoding) if pairs else [])
+            start += len(pairs)
+        return relations
 
     @classmethod
     def load(cls, directory: Path | str) -> "RelationModel":
@@ -126,8 +142,13 @@ class ModelLinker:
 
     def link(self, text: str, entities: Sequence[Entity]) -> list[Relation]:
         """Relations sorted by (head, tail); attributes with no likely owner stay unlinked."""
+        return self.link_batch([text], [entities])[0]
+
+    def link_batch(self, texts: Sequence[str], entity_lists: Sequence[Sequence[Entity]]) -> list[list[Relation]]:
+        """``link`` for each note; all the notes' candidate pairs share the network's batches (one pass for a
+        typical batch of notes instead of one a note)."""
         self.warm_up()
-        return self._loaded.link(text, entities)
+        return self._loaded.link_batch(texts, entity_lists)
 
     def to_dict(self) -> dict:
         return {"type": "model", "model": str(self.model), "name": self.name, "version": self.version}
