@@ -128,15 +128,18 @@ class DeidEngine:
         return [merge(note.found, note.text) for note in notes]
 
     def deidentify(self, text: str, mode: str = "mask", salt: str | bytes | None = None,
-                   patient_id: str | None = None, note_id: str = "") -> DeidResult:
+                   patient_id: str | None = None, note_id: str = "",
+                   spans: list[PhiSpan] | None = None) -> DeidResult:
         """De-identified text, the PHI spans (original offsets) and the offset map back to the original.
 
         ``surrogate`` needs ``salt`` (the caller's secret) and shifts all dates of one ``patient_id`` by the same
-        number of days; ``mask`` writes ``[**LABEL**]``.
+        number of days; ``mask`` writes ``[**LABEL**]``. ``spans``: what ``find_batch`` returned for this text
+        (callers that batch notes); ``None`` finds them here.
         """
         if mode not in MODES:
             raise DeidConfigError(f"unknown deid mode {mode!r} for note {note_id!r}; use one of {', '.join(MODES)}")
-        spans = self.find(text)
+        if spans is None:
+            spans = self.find(text)
         if mode == "mask":
             return mask(text, spans)
         if not salt:

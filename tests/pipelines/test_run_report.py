@@ -5,6 +5,7 @@ import json
 import pyarrow.dataset as ds
 import pytest
 
+from pipelines.options import DEFAULT_MODEL
 from pipelines.annotate import run
 from transforms import schemas
 from transforms.omop import omop_note_id
@@ -40,7 +41,7 @@ def test_manifest_counts_and_timings(omop_run):
     output, summary = omop_run
     manifest = json.loads((output / "runs" / "report-run.json").read_text())
     assert manifest["notes_in"] == 2 and manifest["notes_out"] == 2 and manifest["notes_skipped"] == 0
-    assert manifest["model"]["name"] == "rules" and manifest["model"]["version"]
+    assert manifest["model"]["name"] == DEFAULT_MODEL and manifest["model"]["version"]
     assert {"plan", "pipeline", "commit"} <= set(manifest["stage_seconds"])
     assert manifest["run_date"] == "2026-03-05" and manifest["options"]["omop"] is True
     assert not (output / "_staging").exists()
