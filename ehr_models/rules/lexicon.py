@@ -185,6 +185,7 @@ class DrugLexicon:
         self.stoplist = stoplist
         self.min_chars = min_chars
         self._entries: dict[str, tuple[str, str]] | None = None
+        self._first_words: frozenset[str] | None = None
 
     def _build(self) -> dict[str, tuple[str, str]]:
         entries: dict[str, tuple[str, str]] = {}
@@ -217,17 +218,25 @@ class DrugLexicon:
     def match(self, tokens: list[Token]) -> list[LexiconMatch]:
         """Return non-overlapping matches, longest first at each position, left to right."""
         entries = self.entries
+        if self._first_words is None:
+            self._first_words = frozenset(key.split(" ", 1)[0] for key in entries)
+        # A hit at position i needs a key that starts with token i (tokens hold no spaces), and a match must start
+        # on a letter or digit: testing both first skips the n-gram joins at almost every position.
+        first_words = self._first_words
         lowered = [token.text.lower() for token in tokens]
         matches: list[LexiconMatch] = []
         i = 0
         while i < len(tokens):
+            if lowered[i] not in first_words or not tokens[i].text[0].isalnum():
+                i += 1
+                continue
             found = None
             for length in range(min(MAX_TOKENS, len(tokens) - i), 0, -1):
                 hit = entries.get(" ".join(lowered[i : i + length]))
                 if hit is not None:
                     found = (length, hit)
                     break
-            if found is None or not tokens[i].text[0].isalnum():
+            if found is None:
                 i += 1
                 continue
             length, (canonical, source) = found
