@@ -21,12 +21,12 @@ job service and the worker pool with its workers), summed: "launcher + workers".
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +39,7 @@ import pyarrow.dataset
 from ehr_models.deid import DeidEngine
 from ehr_models.formats.corpora import corpus_texts
 from ehr_models.registry import build_annotator
+from pipelines.portable import local_portable_services
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deid_compare import run_peer  # noqa: E402  (a sibling script, not a package)
@@ -118,38 +119,6 @@ def write_notes(texts: list[str], directory: Path) -> None:
     directory.mkdir(parents=True)
     for i, text in enumerate(texts):
         (directory / f"{i:07d}.txt").write_text(text, encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-def portable_services() -> tuple[list[subprocess.Popen], list[str]]:
-    """Beam's local job service and an EXTERNAL worker pool (the Flink/Spark SDK-harness topology)."""
-    job, pool = free_port(), free_port()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
-                          "--port", str(job)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
-        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                          f"--service_port={pool}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
-    ]
-    wait_for_port(job)
-    wait_for_port(pool)
-    return processes, ["--runner=PortableRunner", f"--job_endpoint=localhost:{job}", "--environment_type=EXTERNAL",
-                       f"--environment_config=localhost:{pool}"]
 
 
 def run_pipeline(notes: Path, output: Path, model: str, runner_args: list[str], extra_roots: list[int]) -> dict:
@@ -234,18 +203,12 @@ def main() -> None:
             notes = Path(tmp) / f"notes-{count}"
             write_notes(texts[:count], notes)
             for runner in args.runners:
-                services: list[subprocess.Popen] = []
-                runner_args = list(RUNNERS[runner])
-                if runner == "portable":
-                    services, endpoint = portable_services()
-                    runner_args = endpoint + runner_args
-                try:
-                    row = run_pipeline(notes, Path(tmp) / f"out-{count}-{runner}", args.model, runner_args,
-                                       [p.pid for p in services])
-                finally:
-                    for process in services:
-                        process.terminate()
-                        process.wait(timeout=30)
+                with contextlib.ExitStack() as stack:
+                    runner_args, pids = list(RUNNERS[runner]), []
+                    if runner == "portable":
+                        services = stack.enter_context(local_portable_services())
+                        runner_args, pids = services.runner_args + runner_args, [p.pid for p in services.processes]
+                    row = run_pipeline(notes, Path(tmp) / f"out-{count}-{runner}", args.model, runner_args, pids)
                 row.update(notes=count, runner=runner)
                 result["runs"].append(row)
                 print(json.dumps(row), flush=True)

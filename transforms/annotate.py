@@ -49,13 +49,13 @@ def kept_entities(note: Note, annotation: Annotation) -> dict[int, tuple[str, in
     return {index: (f"T{n + 1}", *spans[index]) for n, index in enumerate(order)}
 
 
-def annotation_rows(note: Note, annotation: Annotation, model_name: str, model_version: str,
-                    run_id: str) -> tuple[list[dict], list[dict], int]:
+def annotation_rows(note: Note, annotation: Annotation, kept: dict[int, tuple[str, int, int]], model_name: str,
+                    model_version: str, run_id: str) -> tuple[list[dict], list[dict], int]:
     """Entity and relation rows for one note, and how many entities were dropped for touching PHI.
 
-    ``annotation`` indexes ``note.working_text``; rows are written in ORIGINAL offsets (see ``kept_entities``)."""
+    ``annotation`` indexes ``note.working_text``; ``kept`` is ``kept_entities(note, annotation)``: rows are
+    written in ORIGINAL offsets."""
     provenance = {"model_name": model_name, "model_version": model_version, "run_id": run_id}
-    kept = kept_entities(note, annotation)
     entities = [
         schemas.row(schemas.ENTITIES, note_id=note.note_id, entity_id=entity_id, label=annotation.entities[i].label,
                     start=start, end=end, text=note.text[start:end], score=float(annotation.entities[i].score),
@@ -117,7 +117,8 @@ class PredictionRows(beam.DoFn):
         try:
             tokens = len(tokenize(note.working_text))
             kept = kept_entities(note, annotation)
-            entities, relations, dropped = annotation_rows(note, annotation, model_name, model_version, run_id)
+            entities, relations, dropped = annotation_rows(note, annotation, kept, model_name, model_version,
+                                                           run_id)
         except Exception as error:  # a malformed annotation (offsets out of range, say) fails this note alone
             yield from failed_note(note, error, run_id)
             self._failed.inc()

@@ -97,8 +97,7 @@ class NoteModelHandler(ModelHandler[Note, Annotation, Annotator]):
     def _predict_one(model: Annotator, note: Note) -> Annotation | AnnotationFailure:
         try:
             return model.predict(note.working_text)
-        except Exception as error:
-            _LOGGER.warning("note %s failed annotation: %s", note.note_id, type(error).__name__)
+        except Exception as error:  # logged once, with the note's id, where its error row is made
             return AnnotationFailure(error)
 
     def get_num_bytes(self, batch: Sequence[Note]) -> int:

@@ -1,9 +1,5 @@
 """Runner topologies give identical rows; runners that cannot start here fail fast with a clear message."""
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -11,47 +7,15 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.annotate import run
+from pipelines.portable import free_port, local_portable_services
 from pipelines.runner import RunnerUnavailable, check_runner
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port}")
 
 
 @pytest.fixture(scope="module")
 def portable_services():
     """Beam's local job service and an EXTERNAL worker pool: the SDK-harness topology of Flink and Spark."""
-    job_port, pool_port = free_port(), free_port()
-    env = {"PATH": f"{BIN}:/usr/bin:/bin"}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
-                          "--port", str(job_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env),
-        subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                          f"--service_port={pool_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=env),
-    ]
-    try:
-        wait_for_port(job_port)
-        wait_for_port(pool_port)
-        yield job_port, pool_port
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+    with local_portable_services() as services:
+        yield services.job_port, services.pool_port
 
 
 def rows(output: Path, name: str) -> list[str]:
