@@ -42,6 +42,22 @@ class OffsetMap:
         """Map a ``[start, end)`` span of the de-identified text to the original text."""
         return self.start_to_original(start), max(self.start_to_original(start), self.end_to_original(end))
 
+    def _from_original(self, offset: int, is_end: bool) -> int:
+        # Last segment ending at or before the offset, and last one starting before it: if the latter is later,
+        # the offset lies inside that replaced span and snaps to the replacement's edge.
+        i = bisect.bisect_right([segment[3] for segment in self.segments], offset) - 1
+        j = bisect.bisect_right([segment[2] for segment in self.segments], offset - 1 if is_end else offset) - 1
+        if j > i:
+            return self.segments[j][1] if is_end else self.segments[j][0]
+        if i < 0:
+            return offset
+        return self.segments[i][1] + (offset - self.segments[i][3])
+
+    def from_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the original text into the de-identified text; a span touching a
+        replaced span is widened to that replacement (the de-identified text never holds the original there)."""
+        return self._from_original(start, False), self._from_original(end, True)
+
     def to_dict(self) -> dict:
         return {"segments": [list(segment) for segment in self.segments]}
 

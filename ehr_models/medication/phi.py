@@ -8,7 +8,6 @@ never meets in production, and would carry them in its vocabulary. Masking uses 
 
 from __future__ import annotations
 
-import bisect
 import logging
 from pathlib import Path
 
@@ -53,21 +52,5 @@ def mask_document(document: Document, phi: list[PhiSpan]) -> Document:
     if not phi:
         return document
     result = mask(document.text, phi)
-    # (old_end, shift after it): an offset past PHI span i moves by the length change of spans 0..i.
-    ends, shifts, shift = [], [], 0
-    for (new_start, new_end, old_start, old_end) in result.offsets.segments:
-        shift += (new_end - new_start) - (old_end - old_start)
-        ends.append(old_end)
-        shifts.append(shift)
-    starts = [segment[2] for segment in result.offsets.segments]
-
-    def moved(offset: int, is_end: bool) -> int:
-        i = bisect.bisect_right(ends, offset) - 1  # last PHI span ending at or before the offset
-        j = bisect.bisect_right(starts, offset - 1 if is_end else offset) - 1  # last one starting before it
-        if j > i:  # inside PHI span j: snap to the mask's edge
-            segment = result.offsets.segments[j]
-            return segment[1] if is_end else segment[0]
-        return offset + (shifts[i] if i >= 0 else 0)
-
-    spans = tuple((moved(s, False), moved(e, True), label) for s, e, label in document.spans)
+    spans = tuple((*result.offsets.from_original(start, end), label) for start, end, label in document.spans)
     return Document(document.id, result.text, spans, document.links)
