@@ -66,27 +66,16 @@ class PhiTagger:
         """For each token of each sentence: (probability it is PHI, most likely PHI label)."""
         import torch
 
-        from ehr_models.tagging.batching import buckets
-
         tagger = self._load()
-        if self.threads and torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
-        model = tagger.model
         results: list[list[tuple[float, str]]] = [[] for _ in words]
-        with torch.inference_mode():
-            for index in buckets([len(s) for s in words], tagger.batch_sentences, tagger.batch_tokens):
-                batch = tagger.encoder.batch(words, index)
-                emissions = model.emissions(batch)
-                if model.crf is not None:
-                    probabilities = model.crf.marginals(emissions, batch.mask)
-                else:
-                    probabilities = torch.softmax(emissions, dim=2)
-                by_label = torch.stack([probabilities[:, :, cols].sum(2) for _, cols in self._columns], 2)
-                best = by_label.argmax(2).tolist()
-                phi = (1.0 - probabilities[:, :, 0]).tolist()  # tag 0 is "O" (``scheme.tag_set``)
-                for row, sentence in enumerate(index):
-                    n = len(words[sentence])
-                    results[sentence] = [(phi[row][t], self._columns[best[row][t]][0]) for t in range(n)]
+        for index, batch in tagger.encoded_batches(words):
+            probabilities = tagger.model.tag_probabilities(batch)
+            by_label = torch.stack([probabilities[:, :, cols].sum(2) for _, cols in self._columns], 2)
+            best = by_label.argmax(2).tolist()
+            phi = (1.0 - probabilities[:, :, 0]).tolist()  # tag 0 is "O" (``scheme.tag_set``)
+            for row, sentence in enumerate(index):
+                n = len(words[sentence])
+                results[sentence] = [(phi[row][t], self._columns[best[row][t]][0]) for t in range(n)]
         return results
 
     def predict_spans(self, text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:

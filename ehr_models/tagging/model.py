@@ -107,14 +107,23 @@ class BiLSTMTagger(nn.Module):
         log_probs = torch.log_softmax(emissions, dim=2).gather(2, batch.tags.unsqueeze(2)).squeeze(2)
         return -(log_probs * batch.mask.float()).sum() / batch.words.size(0)
 
+    def tag_probabilities(self, batch: Batch) -> torch.Tensor:
+        """(sentences, tokens, tags) probability of each tag at each token: CRF marginals, or softmax without CRF."""
+        return self._probabilities(self.emissions(batch), batch.mask)
+
+    def _probabilities(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.crf is not None:
+            return self.crf.marginals(emissions, mask)
+        return torch.softmax(emissions, dim=2)
+
     def decode(self, batch: Batch, scores: bool = False) -> tuple[list[list[int]], list[list[float]] | None]:
         """Best tag ids per sentence, and (with ``scores``) each chosen tag's marginal probability."""
         emissions = self.emissions(batch)
         if self.crf is not None:
             paths = self.crf.viterbi(emissions, batch.mask)
-            probabilities = self.crf.marginals(emissions, batch.mask) if scores else None
+            probabilities = self._probabilities(emissions, batch.mask) if scores else None
         else:
-            probabilities = torch.softmax(emissions, dim=2)
+            probabilities = self._probabilities(emissions, batch.mask)
             best = probabilities.argmax(dim=2).tolist()
             paths = [row[:n] for row, n in zip(best, batch.lengths.tolist())]
         if not scores:

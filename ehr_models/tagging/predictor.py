@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
 from ehr_models.package import ModelPackage, load_package, new_config, save_package
-from ehr_models.tagging.batching import Encoder, buckets
+from ehr_models.tagging.batching import Batch, Encoder, buckets
 from ehr_models.tagging.features import build_features
 from ehr_models.tagging.model import BiLSTMTagger, TaggerConfig
 from ehr_models.tagging.scheme import TokenSpan, decode
@@ -94,24 +94,29 @@ class Tagger:
         """Like ``predict_batch``, each span with the mean probability of its tags (CRF marginals or softmax)."""
         return self._run(sentences, scores=True)
 
-    def _run(self, sentences: Sequence[Sequence[str]], scores: bool) -> list[list[ScoredSpan]]:
+    def encoded_batches(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[list[int], Batch]]:
+        """``(sentence indices, encoded batch)`` per length bucket, with the configured thread count, the network in
+        eval mode and torch in inference mode while the caller works on each batch."""
         if self.threads and torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
-        results: list[list[ScoredSpan]] = [[] for _ in sentences]
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.inference_mode():
                 for index in buckets([len(s) for s in sentences], self.batch_sentences, self.batch_tokens):
-                    batch = self.encoder.batch(sentences, index)
-                    paths, probabilities = self.model.decode(batch, scores)
-                    for row, path in enumerate(paths):
-                        spans = decode([self.tags[t] for t in path])
-                        if probabilities is None:
-                            results[index[row]] = [(s, e, label, 1.0) for s, e, label in spans]
-                        else:
-                            p = probabilities[row]
-                            results[index[row]] = [(s, e, label, sum(p[s:e]) / (e - s)) for s, e, label in spans]
+                    yield index, self.encoder.batch(sentences, index)
         finally:
             self.model.train(was_training)
+
+    def _run(self, sentences: Sequence[Sequence[str]], scores: bool) -> list[list[ScoredSpan]]:
+        results: list[list[ScoredSpan]] = [[] for _ in sentences]
+        for index, batch in self.encoded_batches(sentences):
+            paths, probabilities = self.model.decode(batch, scores)
+            for row, path in enumerate(paths):
+                spans = decode([self.tags[t] for t in path])
+                if probabilities is None:
+                    results[index[row]] = [(s, e, label, 1.0) for s, e, label in spans]
+                else:
+                    p = probabilities[row]
+                    results[index[row]] = [(s, e, label, sum(p[s:e]) / (e - s)) for s, e, label in spans]
         return results
