@@ -4,6 +4,10 @@ MTSamples notes come from medication-heavy specialties, deduplicated by text (th
 several specialties) and capped in length; PhysioNet deid nursing notes are drawn from all patients.
 Prints one line per note: ``source<TAB>note_id<TAB>split``. Split is by note for MTSamples and by PATIENT for
 PhysioNet, so no patient's notes straddle train and test.
+
+``--round 2`` (``selection-2.tsv``) adds TRAIN notes only, so the 65 test notes stay the yardstick: notes outside
+round 1 whose hash says train (MTSamples) or whose patient is a train patient (PhysioNet), no MTSamples text equal
+(up to whitespace) to a round-1 text, and PhysioNet notes with at least ``--physionet-cues`` medication cues.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ def _test_split(key: str, test_fraction: float) -> bool:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < test_fraction
 
 
-def select_mtsamples(csv_path: Path, count: int, seed: int) -> list[str]:
+def mtsamples_candidates(csv_path: Path) -> list[str]:
+    """Ids of medication-rich reports of the chosen specialties, 800-6000 characters, first copy of each text."""
     seen: set[str] = set()
     candidates = []
     with open(csv_path, newline="", encoding="utf-8") as handle:
@@ -39,12 +44,45 @@ def select_mtsamples(csv_path: Path, count: int, seed: int) -> list[str]:
                 continue
             seen.add(text)
             candidates.append(row["note_id"])
-    return random.Random(seed).sample(candidates, count)
+    return candidates
+
+
+def select_mtsamples(csv_path: Path, count: int, seed: int) -> list[str]:
+    return random.Random(seed).sample(mtsamples_candidates(csv_path), count)
 
 
 def select_physionet(id_text: Path, count: int, seed: int) -> list[str]:
     ids = re.findall(r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|", id_text.read_text(encoding="utf-8"))
     return random.Random(seed).sample([f"{patient}-{note}" for patient, note in ids], count)
+
+
+NURSING_CUES = re.compile(r"\b(mg|mcg|units?|gtts?|prn|po|iv|dose|meds?|lasix|tylenol|morphine|heparin|insulin|"
+                          r"abx|antibiotics?)\b", re.I)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def select_round2(data: Path, first: list[tuple[str, str, str]], mtsamples: int, physionet: int, seed: int,
+                  test_fraction: float, physionet_cues: int) -> list[tuple[str, str, str]]:
+    """Train-only notes for a second annotation round, disjoint from ``first`` (round 1's lines)."""
+    taken = {(source, note_id) for source, note_id, _ in first}
+    with open(data / "mtsamples" / "mtsamples.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["note_id"]: row["transcription"] for row in csv.DictReader(handle)}
+    known_texts = {_squeezed(rows[note_id]) for source, note_id, _ in first if source == "mtsamples"}
+    pool = [note_id for note_id in mtsamples_candidates(data / "mtsamples" / "mtsamples.csv")
+            if ("mtsamples", note_id) not in taken and not _test_split(f"mtsamples:{note_id}", test_fraction)
+            and _squeezed(rows[note_id]) not in known_texts]
+    chosen = [("mtsamples", note_id, "train") for note_id in random.Random(seed + 2).sample(pool, mtsamples)]
+    records = re.findall(r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\n(.*?)\|\|\|\|END_OF_RECORD",
+                         (data / "deid-physionet" / "dev" / "id.text").read_text(encoding="utf-8"), re.S)
+    nursing = [f"{patient}-{note}" for patient, note, text in records
+               if ("physionet", f"{patient}-{note}") not in taken
+               and not _test_split(f"physionet-patient:{patient}", test_fraction)
+               and len(NURSING_CUES.findall(text)) >= physionet_cues]
+    chosen += [("physionet", note_id, "train") for note_id in random.Random(seed + 2).sample(nursing, physionet)]
+    return chosen
 
 
 def main() -> None:
@@ -54,14 +92,24 @@ def main() -> None:
     parser.add_argument("--physionet", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2009)
     parser.add_argument("--test-fraction", type=float, default=0.3)
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--round2-mtsamples", type=int, default=100)
+    parser.add_argument("--round2-physionet", type=int, default=60)
+    parser.add_argument("--physionet-cues", type=int, default=3)
     args = parser.parse_args()
+    first = []
     for note_id in select_mtsamples(args.data / "mtsamples" / "mtsamples.csv", args.mtsamples, args.seed):
         split = "test" if _test_split(f"mtsamples:{note_id}", args.test_fraction) else "train"
-        print(f"mtsamples\t{note_id}\t{split}")
+        first.append(("mtsamples", note_id, split))
     for note_id in select_physionet(args.data / "deid-physionet" / "dev" / "id.text", args.physionet, args.seed):
         patient = note_id.split("-")[0]
         split = "test" if _test_split(f"physionet-patient:{patient}", args.test_fraction) else "train"
-        print(f"physionet\t{note_id}\t{split}")
+        first.append(("physionet", note_id, split))
+    lines = first if args.round == 1 else select_round2(
+        args.data, first, args.round2_mtsamples, args.round2_physionet, args.seed, args.test_fraction,
+        args.physionet_cues)
+    for source, note_id, split in lines:
+        print(f"{source}\t{note_id}\t{split}")
 
 
 if __name__ == "__main__":
