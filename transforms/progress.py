@@ -27,11 +27,12 @@ class ProgressFile:
         self.interval_s = interval_s
         self._path = FileSystems.join(staging, PROGRESS_DIR, f"{uuid.uuid4().hex}.txt")
         self._count = 0
-        self._written = 0.0
+        self._written: float | None = None  # never written yet: the first add writes at once
 
     def add(self, count: int = 1) -> None:
         self._count += count
-        if time.monotonic() - self._written >= self.interval_s:
+        # monotonic() starts near 0 at boot, so "never written" cannot be spelled as a time of 0.0
+        if self._written is None or time.monotonic() - self._written >= self.interval_s:
             self.flush()
 
     def flush(self) -> None:
