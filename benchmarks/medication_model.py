@@ -22,7 +22,7 @@ from ehr_models.annotation import LABELS, Annotation, Entity
 from ehr_models.evaluation.gold import GoldDocument, load_gold
 from ehr_models.evaluation.medication import evaluate, format_table
 from ehr_models.medication.annotator import MedicationAnnotator
-from ehr_models.medication.splits import split_train
+from ehr_models.medication.splits import select_internal
 from ehr_models.registry import build_annotator
 
 
@@ -45,8 +45,7 @@ def parse_annotator(spec: str, linker: str | None = None):
 def documents_of(split: str) -> list[GoldDocument]:
     if split in ("test", "train"):
         return load_gold(splits=(split,))
-    fit, dev = split_train(load_gold(splits=("train",)), lambda g: (g.note.source, g.note.note_id))
-    return {"fit": fit, "dev": dev}[split]
+    return select_internal(load_gold(splits=("train",)), lambda g: (g.note.source, g.note.note_id), split)
 
 
 class GoldDeid:
@@ -88,36 +87,23 @@ def score(annotator, documents: list[GoldDocument], phi: dict | None) -> dict:
 
 
 def choose_sources(model: str, documents: list[GoldDocument], min_gold: int = 10) -> dict:
-    """Per label, the source (tagger, rules, union) with the best exact F1 on ``documents``; the neural ones only
-    where they beat the rules, and the rules for labels with fewer than ``min_gold`` gold spans (too few to tell)."""
+    """Per label, the source (tagger, rules, union) with the best exact F1 on ``documents``
+    (``ehr_models.medication.crossval.choose_label_sources``)."""
     from ehr_models.evaluation.medication import gold_spans
-    from ehr_models.evaluation.spans import score_entities
-    from ehr_models.medication.annotator import SOURCES, combine
+    from ehr_models.medication.crossval import choose_label_sources
 
     tagged = MedicationAnnotator(model).ner.predict_batch([d.text for d in documents])
     rules = build_annotator("rules")
     ruled = [rules.predict(d.text).entities for d in documents]
-    gold = [gold_spans(d)[0] for d in documents]
-    table: dict = {}
-    for label in LABELS:
-        for source in SOURCES:
-            found = [[(e.start, e.end, e.label) for e in combine(t.entities, r, {label: source})]
-                     for t, r in zip(tagged, ruled)]
-            counts = score_entities(zip(found, gold)).by_label.get(label)
-            table.setdefault(label, {})[source] = counts.to_dict() if counts else None
-    chosen = {}
-    for label, scores in table.items():
-        f1 = {source: (scores[source] or {}).get("f1", 0.0) for source in SOURCES}
-        support = (scores["rules"] or {}).get("tp", 0) + (scores["rules"] or {}).get("fn", 0)
-        best = max(("tagger", "union"), key=lambda source: f1[source])
-        chosen[label] = best if support >= min_gold and f1[best] > f1["rules"] else "rules"
-    return {"sources": chosen, "scores": table, "min_gold": min_gold, "notes": len(documents)}
+    return choose_label_sources([t.entities for t in tagged], ruled, [gold_spans(d)[0] for d in documents],
+                                min_gold)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--annotator", action="append", default=[], help="spec (repeatable; default: medication)")
-    parser.add_argument("--split", default="test", choices=("test", "dev", "fit", "train"))
+    parser.add_argument("--split", default="test", help="test, train, or an internal part of train: dev, fit, "
+                                                         "foldIofK, restIofK (ehr_models.medication.splits)")
     parser.add_argument("--deid", choices=("none", "gold"), default="none",
                         help="gold: mask PhysioNet gold PHI before annotating and map offsets back")
     parser.add_argument("--linker", help="linker type for the neural annotators: nearest or model (default: "

@@ -80,17 +80,19 @@ def _physionet_documents(path: Path) -> list[Document]:
 
 def _medication_json_documents(path: Path, splits: tuple[str, ...], data_dir: Path | None,
                                mask_phi: bool = False) -> list[Document]:
-    """Gold notes of ``splits``: ``train``, ``test``, or the internal split of train, ``fit`` and ``dev``
-    (``ehr_models.medication.splits``). ``mask_phi`` masks PhysioNet notes' gold PHI as the de-identifier would."""
+    """Gold notes of ``splits``: ``train``, ``test``, or internal parts of train: ``fit`` and ``dev``, or the
+    cross-validation folds ``foldIofK`` / ``restIofK`` (``ehr_models.medication.splits``). ``mask_phi`` masks PhysioNet notes' gold PHI as the de-identifier would."""
     from ehr_models.evaluation.gold import load_gold
     from ehr_models.medication.phi import mask_document, physionet_gold_phi
-    from ehr_models.medication.splits import split_train
+    from ehr_models.medication.splits import is_internal, select_internal
 
     splits = splits or ("train", "test")
-    golds = load_gold(path, data_dir, tuple({"fit": "train", "dev": "train"}.get(s, s) for s in splits))
-    if "fit" in splits or "dev" in splits:
-        fit, dev = split_train([g for g in golds if g.split == "train"], lambda g: (g.note.source, g.note.note_id))
-        chosen = {id(g) for g in (fit if "fit" in splits else []) + (dev if "dev" in splits else [])}
+    internal = [s for s in splits if is_internal(s)]
+    golds = load_gold(path, data_dir, tuple(sorted({"train" if is_internal(s) else s for s in splits})))
+    if internal:
+        train = [g for g in golds if g.split == "train"]
+        chosen = {id(g) for split in internal
+                  for g in select_internal(train, lambda g: (g.note.source, g.note.note_id), split)}
         golds = [g for g in golds if id(g) in chosen or g.split in splits]
     phi = physionet_gold_phi(data_dir) if mask_phi and any(g.note.source == "physionet" for g in golds) else {}
     documents = []

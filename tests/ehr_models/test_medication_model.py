@@ -10,7 +10,7 @@ from ehr_models.annotation import Entity
 from ehr_models.formats.examples import Document
 from ehr_models.medication.annotator import MedicationAnnotator, combine, default_model_dir
 from ehr_models.medication.phi import mask_document
-from ehr_models.medication.splits import dev_keys, group_of
+from ehr_models.medication.splits import dev_keys, fold_of, group_of, select_internal
 from ehr_models.deid.phi import PhiSpan
 from ehr_models.registry import build_annotator
 from tests.conftest import SHARED_DATA, requires_shared_data
@@ -43,6 +43,39 @@ def test_dev_split_keeps_a_patient_on_one_side():
     assert all(("physionet", f"{p}-{n}") in dev for p in patients for n in range(1, 4))
     assert sum(k[0] == "mtsamples" for k in dev) == 12 and len(patients) == 3
     assert dev == dev_keys(list(reversed(keys)), {"physionet": 8, "mtsamples": 12})
+
+
+def test_cross_validation_folds_partition_the_train_notes_by_patient():
+    keys = [("physionet", f"{patient}-{note}") for patient in range(1, 30) for note in range(1, 4)]
+    keys += [("mtsamples", str(n)) for n in range(100)]
+    held = [select_internal(keys, lambda k: k, f"fold{i}of4") for i in range(4)]
+    assert sorted(k for fold in held for k in fold) == sorted(keys)  # every note in exactly one fold
+    assert all(len(fold) > 20 for fold in held)
+    for i, fold in enumerate(held):
+        rest = select_internal(keys, lambda k: k, f"rest{i}of4")
+        assert set(rest) == set(keys) - set(fold)
+        assert not {group_of(*k) for k in fold if k[0] == "physionet"} & {group_of(*k) for k in rest
+                                                                          if k[0] == "physionet"}
+    assert fold_of("physionet", "7-1", 4) == fold_of("physionet", "7-3", 4)
+    with pytest.raises(ValueError):
+        select_internal(keys, lambda k: k, "fold4of4")
+
+
+def test_silver_notes_skip_gold_notes_copies_and_near_copies_of_test_notes():
+    from ehr_models.medication.silver import silver_note_ids, to_record
+    from ehr_models.annotation import Annotation, Relation
+
+    words = " ".join(f"word{i}" for i in range(80))
+    texts = {"1": "Lasix 40 mg po daily. " + words, "2": "gold note " + words[::-1], "3": "Lasix 40 mg po daily. " + words,
+             "4": "a test near-copy " + "Lisinopril 10 mg daily, " + words, "5": "different report entirely " * 20}
+    chosen = silver_note_ids(texts, gold_ids={"2"}, test_texts=["Lisinopril 10 mg daily, " + words], min_chars=10)
+    assert chosen == ["5"]  # 1 and 3 share the test note's 5-grams, 2 is gold, 4 a near-copy
+    text = "Lasix 40 mg po daily"
+    record = to_record("mtsamples", "9", text, Annotation(
+        [Entity(0, 5, "medication"), Entity(6, 11, "dosage"), Entity(15, 20, "frequency")], [Relation(0, 1)]),
+        "rules-x")
+    assert [(e["type"], e["text"]) for e in record["entities"]] == [("m", "Lasix"), ("do", "40 mg"), ("f", "daily")]
+    assert record["entries"] == [{"m": "T1", "do": ["T2"], "mo": [], "f": [], "du": [], "r": []}]
 
 
 def test_combine_takes_each_label_from_its_source():
