@@ -160,3 +160,16 @@ def test_drug_lexicon_feature_tags_matches_and_feeds_the_network(one_thread):
     assert batch.features.shape == (*batch.words.shape, 1)
     assert tagger.model.features[0].weight.shape == (4, tagger.config.feature_dim)
     assert len(tagger.predict_batch([("vanco", "1", "g", "iv")])) == 1
+
+
+def test_rule_labels_feature_marks_the_rules_entities_by_label():
+    from ehr_models.rules import RuleAnnotator
+    from ehr_models.rules.lexicon import DrugLexicon
+    from ehr_models.tagging.features import RuleLabelsFeature
+
+    feature = RuleLabelsFeature(RuleAnnotator(lexicon=DrugLexicon(use_dictionary=False)))
+    tokens = ["Started", "vanco", "1", "g", "iv", "q12h", "for", "pneumonia", "."]
+    tags = [feature.values[i] for i in feature(tokens)]
+    assert tags[:6] == ["O", "B-medication", "B-dosage", "I-dosage", "B-route", "B-frequency"]
+    assert tags[-1] == "O" and len(tags) == len(tokens)
+    assert feature(["No", "drugs", "here", "."]) == [1, 1, 1, 1]
