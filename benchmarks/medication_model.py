@@ -88,15 +88,15 @@ def score(annotator, documents: list[GoldDocument], phi: dict | None) -> dict:
 
 def choose_sources(model: str, documents: list[GoldDocument], min_gold: int = 10) -> dict:
     """Per label, the source (tagger, rules, union) with the best exact F1 on ``documents``
-    (``ehr_models.medication.crossval.choose_label_sources``)."""
+    (``ehr_models.medication.crossval.choose_label_sources``); PhysioNet notes are masked with their gold PHI
+    first, as the tagger was trained."""
     from ehr_models.evaluation.medication import gold_spans
-    from ehr_models.medication.crossval import choose_label_sources
+    from ehr_models.medication.crossval import choose_label_sources, masked_predictions
 
-    tagged = MedicationAnnotator(model).ner.predict_batch([d.text for d in documents])
+    tagged = masked_predictions(MedicationAnnotator(model).ner, documents)  # PhysioNet PHI masked, as in training
     rules = build_annotator("rules")
     ruled = [rules.predict(d.text).entities for d in documents]
-    return choose_label_sources([t.entities for t in tagged], ruled, [gold_spans(d)[0] for d in documents],
-                                min_gold)
+    return choose_label_sources(tagged, ruled, [gold_spans(d)[0] for d in documents], min_gold)
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 They pretrain the medication tagger on far more text than the gold notes hold (issue 7, step 3), before it is
 fine-tuned on gold (``python -m ehr_models.train --init-from``). Reports chosen: every MTSamples transcription
 that is no gold note's text and shares no more than ``max_overlap`` of its word 5-grams with a gold TEST note
-(the corpus repeats reports under several specialties, near-verbatim), first copy of each text.
+(the corpus repeats reports under several specialties, near-verbatim), no copy of any gold note's text, first copy
+of each text.
 
     python -m ehr_models.medication.silver --output /tmp/silver      # writes /tmp/silver/silver.jsonl
 
@@ -35,9 +36,10 @@ def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
 
 def silver_note_ids(texts: dict[str, str], gold_ids: set[str], test_texts: Sequence[str],
                     max_overlap: float = 0.3, min_chars: int = 200) -> list[str]:
-    """MTSamples ids to annotate with the rules: not gold, not a near-copy of a test note, one per text."""
+    """MTSamples ids to annotate with the rules: not gold nor a copy of a gold note's text (the corpus repeats
+    reports under other ids), not a near-copy of a test note, one per text."""
     test_shingles = [shingles(text) for text in test_texts]
-    seen: set[str] = set()
+    seen = {" ".join(texts[note_id].split()) for note_id in gold_ids if note_id in texts}
     chosen = []
     for note_id, text in texts.items():
         squeezed = " ".join(text.split())
