@@ -52,7 +52,7 @@ class MedicationAnnotator:
     ``threads``: torch intra-op threads for the tagger and the relation model (``None``: leave torch's setting,
     one per core). One by default because pipelines parallelise across worker processes: torch threads on top
     fight over the same cores, and on a busy 2-core box two threads ran the annotator 10x slower than one
-    (benchmarks/results/ISSUE-8-speed.md).
+    (BENCHMARKS.md, "Speed of the default medication annotator").
     """
 
     name = "medication"

@@ -56,11 +56,13 @@ class TrainSettings:
         return asdict(self)
 
 
-def vocabulary_words(notes: Sequence[LabelledNote], vector_words: Sequence[str]) -> list[str]:
-    """The embeddings' words, then words of ``notes`` seen in two or more of them (rare words may be PHI)."""
+def vocabulary_words(notes: Sequence[LabelledNote], vector_words: Sequence[str],
+                     banned: frozenset[str] = frozenset()) -> list[str]:
+    """The embeddings' words, then words of ``notes`` seen in two or more of them (rare words may be PHI), never a
+    ``banned`` word: a patient's surrogate name recurs across that patient's notes, so two notes are not enough."""
     known = set(vector_words)
     seen = Counter(w for note in notes for w in {normalize_token(t.text) for t in tokenize(note.text)})
-    extra = sorted(w for w, n in seen.items() if n >= 2 and w not in known)
+    extra = sorted(w for w, n in seen.items() if n >= 2 and w not in known and w not in banned)
     return [PAD, UNK] + [w for w in vector_words if w not in (PAD, UNK)] + extra
 
 
@@ -148,6 +150,15 @@ def save(model: RelationModel, directory: Path | str, training: dict, metrics: d
                                                 training, metrics))
 
 
+def phi_words() -> frozenset[str]:
+    """Gold PHI words of the PhysioNet corpus that are not ordinary words (``ehr_models.embeddings.privacy``); the
+    train notes include PhysioNet notes, so the corpus is there whenever this trains."""
+    from ehr_models.embeddings.privacy import phi_vocabulary
+    from ehr_models.formats.corpora import default_data_dir
+
+    return frozenset(phi_vocabulary(default_data_dir()))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", required=True, help="model directory to write")
@@ -176,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         rules = RuleAnnotator()
         extra += [with_entities(note, rules.predict(note.text).entities) for note in train_notes]
     vectors = load_vectors(EMBEDDINGS)
-    words = vocabulary_words(train_notes, vectors.index_to_key)
+    words = vocabulary_words(train_notes, vectors.index_to_key, phi_words())
     matrix = embedding_matrix(vectors, words, seed=settings.seed, zero={PAD})
     window = WindowSettings()
     torch.manual_seed(settings.seed)  # the initialisation too: the rebuild command gives the same weights

@@ -18,6 +18,7 @@ from ehr_models.relations.predictor import Decoding, ModelLinker, RelationModel,
 from ehr_models.relations.train import TrainSettings, fit, note_pairs, save
 from ehr_models.rules import RuleAnnotator
 from ehr_models.tagging.vocab import Vocabulary
+from tests.conftest import SHARED_DATA, requires_shared_data
 
 
 def entities(text: str, marked: list[tuple[str, str]]) -> list[Entity]:
@@ -130,6 +131,19 @@ def test_packaged_model_is_a_safe_small_package(packaged):
     config = json.loads((PACKAGED_MODEL / "config.json").read_text())
     assert config["kind"] == "relations" and config["training_fingerprint"].startswith("sha256:")
     assert packaged.name == "medication-relations"
+
+
+@requires_shared_data("deid-physionet", "dev")
+def test_packaged_relation_vocabulary_holds_no_gold_phi_word():
+    from ehr_models.embeddings.privacy import phi_vocabulary
+    from ehr_models.relations.train import vocabulary_words
+
+    words = set(json.loads((PACKAGED_MODEL / "vocab.json").read_text(encoding="utf-8"))["words"])
+    assert len(words & phi_vocabulary(SHARED_DATA)) == 0  # a count only: never the words
+    # two notes of one patient repeat a surrogate name: the ban, not the two-note rule, keeps it out
+    notes = [LabelledNote(f"n{i}", "physionet", "Seen by Kowalczyk today.", (), frozenset()) for i in range(2)]
+    assert "kowalczyk" in vocabulary_words(notes, ["<pad>", "<unk>"])
+    assert "kowalczyk" not in vocabulary_words(notes, ["<pad>", "<unk>"], frozenset({"kowalczyk"}))
 
 
 MODEL_CASES = [
