@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ehr_models.deid.phi import DATE, PhiSpan
-from ehr_models.deid.recognizers import Configurable, NoteContext
+from ehr_models.deid.recognizers import Configurable, Folded, NoteContext
 
 _M = r"(?:0?[1-9]|1[0-2])"
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
@@ -57,7 +57,17 @@ _NOT_DATE_AFTER = re.compile(
     r"fio2|\.\d|units?|tabs?|amps?|cc|ml|mg|l\b|lpm|of\s+(?:peep|ps|the)|up\b|way|pressure)", re.I)
 _DATE_BEFORE = re.compile(r"\b(?:on|since|from|until|till|by|admitted|dated|date|as\s+of|thru|through|to|"
                           r"d/c'?d|started|done|drawn|placed|sent|f/u|since)\s*$", re.I)
+# Six digits that read as month, day and year ("071598"): no clinical quantity is written so, and if it is an
+# identifier instead it is PHI all the same.
+COMPACT = re.compile(r"(?<![\w/.\-:$#,])(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d\d(?![\w/:%]|[.,]\d|-\d)")
+_VENT_SETTING = re.compile(r"\b(?:ps|psv|cpap|bipap|bi-pap|peep|ipap|epap|pressure\s+support)\b", re.I)
+_EVENT_BEFORE = re.compile(r"\b(?:placed|since|dated|date|admitted|started|done|drawn|sent|inserted|changed|"
+                           r"extubated|intubated|d/c'?d)\W*$", re.I)
 _FRACTIONS = frozenset("1/2 1/3 2/3 1/4 3/4 2/4 1/8 3/8".split())
+
+
+_FOLDED_MONTH_DAY, _FOLDED_MONTH_ALONE, _FOLDED_ORDINAL_DAY, _FOLDED_HISTORY_YEAR, _FOLDED_HISTORY_YEAR_BEFORE = (
+    Folded(p) for p in (MONTH_DAY, MONTH_ALONE, ORDINAL_DAY, _HISTORY_YEAR, _HISTORY_YEAR_BEFORE))
 
 
 class DateRecognizer(Configurable):
@@ -74,16 +84,18 @@ class DateRecognizer(Configurable):
         text = note.text
         spans = [PhiSpan(m.start(), m.end(), DATE, self.name) for m in NUMERIC.finditer(text)
                  if self._numeric_is_date(text, m)]
+        spans += [PhiSpan(m.start(), m.end(), DATE, self.name) for m in COMPACT.finditer(text)]
         if self.month_names:
-            spans += [PhiSpan(m.start(), m.end(), DATE, self.name) for m in MONTH_DAY.finditer(text)]
-            spans += [PhiSpan(m.start(), m.end(), DATE, self.name) for m in MONTH_ALONE.finditer(text)
+            spans += [PhiSpan(m.start(), m.end(), DATE, self.name) for m in _FOLDED_MONTH_DAY.finditer(note)]
+            spans += [PhiSpan(m.start(), m.end(), DATE, self.name) for m in _FOLDED_MONTH_ALONE.finditer(note)
                       if m.group().rstrip(".").lower() not in _AMBIGUOUS_MONTHS]
-            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in ORDINAL_DAY.finditer(text)]
+            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _FOLDED_ORDINAL_DAY.finditer(note)]
         if self.years:
             spans += [PhiSpan(m.start(m.lastindex), m.end(m.lastindex), DATE, self.name)
                       for m in YEAR.finditer(text) if self._year_is_date(text, m)]
-            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _HISTORY_YEAR.finditer(text)]
-            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _HISTORY_YEAR_BEFORE.finditer(text)]
+            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name) for m in _FOLDED_HISTORY_YEAR.finditer(note)]
+            spans += [PhiSpan(m.start(1), m.end(1), DATE, self.name)
+                      for m in _FOLDED_HISTORY_YEAR_BEFORE.finditer(note)]
         return spans
 
     @staticmethod
@@ -99,6 +111,9 @@ class DateRecognizer(Configurable):
         month, day = value.split("/")
         if month == day and _VENT_CONTEXT.search(text[max(0, match.start() - 60) : match.end() + 20]):
             return False  # "trialed on 5/5", "changed over to 5/5": pressure support over PEEP
+        if 5 <= int(month) <= 25 and int(day) <= 12 and not _EVENT_BEFORE.search(before) and (
+                _VENT_SETTING.search(before[-40:] + " ") or _VENT_SETTING.search(" " + after[:25])):
+            return False  # "PS raised to 12/5", "ON 14/5 BIPAP": pressure support / PEEP, even after "to"
         if day == "10" and (_PAIN_NEARBY.search(before) or _PAIN_NEARBY.search(after)):
             return False
         if not dated and (_SETTINGS.search(before) or _VENT_NEARBY.search(before[-25:])):

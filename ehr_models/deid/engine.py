@@ -21,7 +21,7 @@ from ehr_models.deid.identifiers import IdentifierRecognizer
 from ehr_models.deid.locations import LocationRecognizer
 from ehr_models.deid.names import NameRecognizer
 from ehr_models.deid.phi import PhiSpan, merge
-from ehr_models.deid.propagation import propagate
+from ehr_models.deid.propagation import neighbours, propagate
 from ehr_models.deid.recognizers import NoteContext, Recognizer, build_recognizer, register
 from ehr_models.deid.tagger import packaged_available, tagger_recognizer
 from ehr_models.deid.transform import DeidResult, mask, surrogate
@@ -63,13 +63,14 @@ class DeidConfig:
     drug_veto: bool = True
     site: SiteLists = field(default_factory=SiteLists)
     learned_vocabulary: frozenset[str] = frozenset()
+    common_vocabulary: bool = True  # words of de-identified clinical text veto weak cues (``vocabulary``)
     version: str = CONFIG_VERSION
 
     def to_dict(self) -> dict:
         return {"type": "deid", "version": self.version, "engine_version": ENGINE_VERSION,
                 "recognizers": [dict(r) for r in self.recognizers], "propagate": self.propagate,
                 "drug_veto": self.drug_veto, "site": self.site.to_dict(),
-                "learned_vocabulary": sorted(self.learned_vocabulary)}
+                "learned_vocabulary": sorted(self.learned_vocabulary), "common_vocabulary": self.common_vocabulary}
 
     @classmethod
     def from_dict(cls, config: dict) -> "DeidConfig":
@@ -79,7 +80,8 @@ class DeidConfig:
         return cls(recognizers=[dict(r) for r in config.get("recognizers", DEFAULT_RECOGNIZERS)],
                    propagate=config.get("propagate", True), drug_veto=config.get("drug_veto", True),
                    site=SiteLists.from_dict(config.get("site", {})),
-                   learned_vocabulary=frozenset(config.get("learned_vocabulary", ())), version=version)
+                   learned_vocabulary=frozenset(config.get("learned_vocabulary", ())),
+                   common_vocabulary=config.get("common_vocabulary", True), version=version)
 
 
 class DeidEngine:
@@ -101,7 +103,8 @@ class DeidEngine:
     @property
     def vocabulary(self) -> ClinicalVocabulary:
         if self._vocabulary is None:
-            self._vocabulary = ClinicalVocabulary(self.config.drug_veto, self.config.learned_vocabulary)
+            self._vocabulary = ClinicalVocabulary(self.config.drug_veto, self.config.learned_vocabulary,
+                                                  self.config.common_vocabulary)
         return self._vocabulary
 
     @property
@@ -125,6 +128,7 @@ class DeidEngine:
         if self.config.propagate:
             for note in notes:
                 note.found.extend(propagate(note.text, note.found, self.vocabulary))
+                note.found.extend(neighbours(note.text, note.found, self.vocabulary))
         return [merge(note.found, note.text) for note in notes]
 
     def deidentify(self, text: str, mode: str = "mask", salt: str | bytes | None = None,

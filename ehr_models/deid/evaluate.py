@@ -4,6 +4,7 @@
     python -m ehr_models.deid.evaluate --split dev --json
     python -m ehr_models.deid.evaluate --no-fit              # the engine as shipped, no site lists
     python -m ehr_models.deid.evaluate --split dev --half b --tagger /tmp/deid-a --threshold 0.2   # cross-fitting
+    python -m ehr_models.deid.evaluate --split dev --half b --tagger /tmp/deid-a --gate unknown --thresholds DATE=0.5
     python -m ehr_models.deid.evaluate --tagger none         # rules only
 
 The split is by patient (``ehr_models.deid.split``). With fitting (default), clinicians' names, places and
@@ -32,6 +33,13 @@ from ehr_models.rules.lexicon import DrugLexicon
 from ehr_models.text import tokenize
 
 logger = logging.getLogger(__name__)
+
+
+# Invented notes that reach every lazily loaded list (census, drug lexicon, common words, the tagger) before a
+# timed loop: one-time loading is not per-note cost.
+WARM_UP = ["Pt seen by Dr. Quellmann on 7/22 and Nov. 16. Wife Marisol called from 410-555-0199; lasix given, "
+           "transferred from Elderbrook Hospital in Millbrook, NY 12545. Zorbanek aware. Stent to LAD.",
+           "SON AT BEDSIDE, DAVID. PT ALERT, MAE. HUSBAND WILL VISIT. LASIX 40 MG IV GIVEN."]
 
 
 @dataclass(frozen=True)
@@ -66,9 +74,10 @@ def fitted_config(notes: list[GoldNote], base: DeidConfig | None = None, half: s
 
 
 def with_tagger(config: DeidConfig, model: str | None, threshold: float | None = None,
-                gate: str | None = None) -> DeidConfig:
+                gate: str | None = None, thresholds: dict[str, float] | None = None,
+                window: int | None = None) -> DeidConfig:
     """``config`` with its tagger recognizer replaced: ``model`` "none" drops it, a directory replaces the
-    packaged model, ``threshold`` sets its decision threshold."""
+    packaged model, ``threshold`` sets its decision threshold (``thresholds``: per label)."""
     rules = [dict(r) for r in config.recognizers if r.get("type") != "tagger"]
     tagger = next((dict(r) for r in config.recognizers if r.get("type") == "tagger"), {"type": "tagger"})
     if model == "none":
@@ -80,6 +89,10 @@ def with_tagger(config: DeidConfig, model: str | None, threshold: float | None =
         tagger["threshold"] = threshold
     if gate:
         tagger["gate"] = gate
+    if thresholds is not None:
+        tagger["thresholds"] = dict(thresholds)
+    if window is not None:
+        tagger["window"] = window
     config.recognizers = rules + ([tagger] if model or tagger.get("model") or packaged_available() else [])
     return config
 
@@ -88,7 +101,7 @@ def score(engine: DeidEngine, notes: list[GoldNote], lexicon: DrugLexicon | None
     """Scores of ``engine`` on ``notes`` plus throughput (notes/s of ``engine.find_batch`` alone, ``batch``
     notes a call)."""
     lexicon = lexicon or DrugLexicon()
-    engine.find("warm up")  # builds recognizers and vocabularies outside the timed loop
+    engine.find_batch(WARM_UP)  # builds recognizers, lists and vocabularies outside the timed loop
     scores = DeidScores()
     started = time.perf_counter()
     found = [spans for i in range(0, len(notes), batch) for spans in
@@ -119,6 +132,11 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _thresholds(value: str) -> dict[str, float]:
+    """"DATE=0.8,NAME=0.4" -> {"DATE": 0.8, "NAME": 0.4}."""
+    return {label.strip().upper(): float(t) for label, t in (item.split("=") for item in value.split(",") if item)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=default_data_dir() / "deid-physionet" / "dev",
@@ -132,7 +150,11 @@ def main(argv: list[str] | None = None) -> int:
                         "fit site lists on the other half (cross-fitting)")
     parser.add_argument("--tagger", help="PHI tagger model directory, or 'none' for rules only (default: packaged)")
     parser.add_argument("--threshold", type=float, help="the tagger's decision threshold on P(PHI)")
-    parser.add_argument("--gate", choices=("unknown", "all"), help="sentences the tagger reads (default unknown)")
+    parser.add_argument("--thresholds", type=_thresholds,
+                        help="per-label thresholds, e.g. DATE=0.8,NAME=0.4 (default DATE=0.9)")
+    parser.add_argument("--gate", choices=("unknown", "window", "all"),
+                        help="what the tagger reads (default window)")
+    parser.add_argument("--window", type=int, help="tokens either side of an unknown word with --gate window (6)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     if not (args.data / "id.text").exists():
@@ -141,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = load_corpus(args.data)
     base = DeidConfig.from_dict(json.loads(args.config.read_text())) if args.config else DeidConfig()
     config = with_tagger(base if args.no_fit else fitted_config(notes, base, args.half), args.tagger, args.threshold,
-                         args.gate)
+                         args.gate, args.thresholds, args.window)
     if args.save_config:
         args.save_config.write_text(json.dumps(config.to_dict(), indent=1))
     chosen = select(notes, args.split)

@@ -73,7 +73,8 @@ def fit_config(notes: Iterable[TrainingNote], base: DeidConfig | None = None, mi
                 "words", count, len(names), len(places), len(phrases), len(vocabulary))
     return DeidConfig(recognizers=[dict(r) for r in base.recognizers], propagate=base.propagate,
                       drug_veto=base.drug_veto, site=SiteLists(names, places, frozenset(phrases)),
-                      learned_vocabulary=base.learned_vocabulary | vocabulary)
+                      learned_vocabulary=base.learned_vocabulary | vocabulary,
+                      common_vocabulary=base.common_vocabulary)
 
 
 def _joined(note: TrainingNote) -> list[tuple[int, int, str]]:

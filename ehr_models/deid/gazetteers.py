@@ -145,6 +145,19 @@ CITIES = frozenset(
 )
 
 
+# Institutions whose names are plain words ("went to Sacred Heart", "back to good samaritan"): well-known US
+# hospital names, public knowledge, removed wherever they appear as a phrase (a site adds its own through SiteLists).
+HOSPITAL_PHRASES = frozenset(
+    """
+    holy cross|sacred heart|good samaritan|mount sinai|mt sinai|mt. sinai|beth israel|johns hopkins|cedars sinai|
+    mass general|brigham and women's|lenox hill|saint vincent's|st vincent's|st. vincent's|our lady of lourdes|
+    mercy medical|providence st|presbyterian hospital|baptist hospital|methodist hospital|shady grove|
+    good shepherd|holy family|holy name|holy redeemer|divine providence|mayo clinic|cleveland clinic
+    """.replace("\n", " ").split("|")
+)
+HOSPITAL_PHRASES = frozenset(" ".join(p.split()) for p in HOSPITAL_PHRASES if p.strip())
+
+
 def _census_dir() -> Path | None:
     spec = importlib.util.find_spec(CENSUS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:

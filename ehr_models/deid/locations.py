@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from ehr_models.deid.gazetteers import CITIES, SiteLists, census_names
+from ehr_models.deid.gazetteers import CITIES, HOSPITAL_PHRASES, SiteLists, census_names
 from ehr_models.deid.phi import LOCATION, PhiSpan
 from ehr_models.deid.recognizers import NoteContext
 from ehr_models.deid.vocabulary import ClinicalVocabulary
@@ -39,8 +39,11 @@ NAME_PARTS = frozenset("st st. saint mt mount holy sacred heart cross memorial u
 _BEFORE_STOP = frozenset("the a an to from at in on for and or his her their this that our via by with osh "
                          "outside local another other same".split())
 # "lives in Hampton", "resides in Towson": strong enough for any word that is not vocabulary.
+# Employers too ("CEO of X", "retired from X").
 PLACE_CUES = (("lives", "in"), ("living", "in"), ("resides", "in"), ("moved", "to"), ("lives", "at"),
-              ("home", "in"), ("nearby", "in"), ("works", "at"), ("works", "for"))
+              ("home", "in"), ("nearby", "in"), ("works", "at"), ("works", "for"), ("works", "in"),
+              ("worked", "at"), ("worked", "for"), ("working", "at"), ("working", "for"), ("employed", "by"),
+              ("employed", "at"), ("retired", "from"), ("ceo", "of"), ("president", "of"), ("owner", "of"))
 
 
 class LocationRecognizer:
@@ -64,9 +67,12 @@ class LocationRecognizer:
 
     @cached_property
     def _phrases(self) -> re.Pattern | None:
-        """Site place phrases anywhere; cities of several words ("San Diego") after a place cue."""
+        """Site place phrases and well-known hospital names of plain words ("Sacred Heart") anywhere; cities of several
+        words ("San Diego") after a place cue."""
         alternatives = sorted((r"\s+".join(map(re.escape, p.split())) for p in self.site.place_phrases), key=len,
                               reverse=True)
+        alternatives += sorted((r"\s+".join(map(re.escape, p.split())) for p in HOSPITAL_PHRASES), key=len,
+                               reverse=True)
         cities = sorted((r"\s+".join(map(re.escape, c.split())) for c in CITIES if " " in c), key=len, reverse=True)
         cue = "|".join(rf"(?<=\b{word}\s)" for word in ("from", "in", "to", "of", "near", "at"))
         alternatives.append(rf"(?:{cue})(?:" + "|".join(cities) + ")")
@@ -91,13 +97,15 @@ class LocationRecognizer:
             return True
         if not word[0].isalpha() or (note.mixed_case and not word[0].isupper()):
             return False
-        return word not in self.vocabulary
+        if note.mixed_case and word[1:].islower():  # "Valley Hospital": only plain function words veto a capital
+            return not self.vocabulary.strict(word)
+        return not self.vocabulary.plain(word)  # a suffix is a strong cue: common words may name ("linden valley hosp")
 
     def find(self, note: NoteContext) -> list[PhiSpan]:
         tokens, lowered = note.tokens, note.lowered
         picked: set[int] = set()
         for i, word in enumerate(lowered):
-            if self._site_place(word) or self._city(note, i):
+            if (self.site.places and self._site_place(word)) or (word in CITIES and self._city(note, i)):
                 picked.add(i)
             if word in SUFFIXES or (word in ("medical", "med") and i + 1 < len(tokens) and lowered[i + 1] in SUFFIXES):
                 found = self._institution(note, i)
@@ -116,7 +124,7 @@ class LocationRecognizer:
                 picked.update(self._before_state(note, i))  # "Millbrook, NY 12545"
             if word in _SAINTS and self._saint(note, i):
                 picked.update({i, i + 2} if lowered[i + 1] == "." else {i, i + 1})
-            if self._university(note, i):  # "University of Maryland", "U of MD"
+            if word in ("univ", "university", "u") and self._university(note, i):  # "University of Maryland", "U of MD"
                 picked.update({i, i + 1, i + 2})
         spans = [PhiSpan(tokens[i].start, tokens[i].end, LOCATION, self.name) for i in sorted(picked)]
         spans += [PhiSpan(m.start(), m.end(), LOCATION, f"{self.name}:site") for m in self._phrases.finditer(note.text)]

@@ -54,6 +54,15 @@ _CUE_WORDS = TITLES | RELATIONS | ROLES | CREDENTIALS
 # Endings of verbs, adverbs and abstract nouns: an unknown word with one is not taken as a name on a weak cue.
 _NOT_NAME_ENDING = re.compile(r"(?:ed|ing|ly|ful|tion|sion|ment|ness|ity|ous|ive|al|ic|es|ts|ds|ns|rs|ms|ks|ps)$", re.I)
 _WEAK_TITLES = frozenset({"ms"})  # "MS" is mental status or morphine sulfate more often than a title
+# A full stop after these ("Dr. Quorvath", "J. Zorbek") ends an abbreviation, not a sentence.
+_PERIOD_WORDS = frozenset("dr mr mrs ms drs prof st mt".split())
+# Verbs that follow a clinician's credential in running text ("Orla Brevington MD spoke with the daughter").
+_AFTER_CREDENTIAL = frozenset("aware notified paged called informed updated spoke spoken talked discussed stated said "
+                              "says came saw examined evaluated ordered wants recommends recommended".split())
+# "unable to reach Edmund", "contacted Winifred": verbs that take a person.
+_REACH_VERBS = frozenset("reach reached contacted phoned".split())
+_IN_LAW = ("-", "in", "-", "law")
+_AUXILIARIES = frozenset("will may can could would should might must did does has had is was".split())
 
 
 class NameRecognizer:
@@ -97,7 +106,10 @@ class NameRecognizer:
         word = note.tokens[i].text
         title = word[0].isupper() and (len(word) == 1 or word[1:].replace("'", "").islower()
                                        or (word[1] == "'" and word[2:3].isupper()))
-        sentence_start = i > 0 and note.lowered[i - 1] in (".", ":", "!", "?", '"', "-", ";")
+        before = note.lowered[i - 2] if i > 1 else ""
+        abbreviation = before in _PERIOD_WORDS or (len(before) == 1 and before.isalpha())  # "Dr. N", "J. N"
+        sentence_start = i > 0 and note.lowered[i - 1] in (".", ":", "!", "?", '"', "-", ";") and not (
+            note.lowered[i - 1] == "." and abbreviation)
         return note.mixed_case and title and i not in note.line_starts and (cued or not sentence_start)
 
     def _unknown_ok(self, note: NoteContext, i: int) -> bool:
@@ -126,6 +138,8 @@ class NameRecognizer:
         if cue in ("relation", "credential", "phone"):
             if vocab.strict(word) or vocab.learned(word):
                 return False
+            if word.lower() in _AUXILIARIES and not (note.mixed_case and self._capitalised(note, i, cued=True)):
+                return False  # "husband will visit", "HUSBAND WILL TRY" (but "son Will visited")
             if cue == "credential" and word.isupper() and len(word) >= 3 and word not in vocab:
                 return True  # signatures are often in capitals in a mixed-case note ("ANTHONY C. KWIATEK, RRT")
             if cue == "credential" and note.mixed_case and word[0].isupper() and word[1:].islower() \
@@ -133,6 +147,9 @@ class NameRecognizer:
                 return True  # a signature's first name opens its line ("Priya Natarajan, MD")
             return (self._census(word) or self._capitalised(note, i, cued=cue == "phone") or self._site(word)
                     or self._unknown_ok(note, i))
+        if cue == "credential-verb":
+            return (not vocab.strict(word) and not vocab.learned(word) and not self.vocabulary.known(word)
+                    and (self._census(word) or self._site(word) or self._capitalised(note, i, cued=True)))
         if cue == "next":
             return self._next_ok(note, i)
         if word in vocab or len(word) < 3:
@@ -161,6 +178,11 @@ class NameRecognizer:
         tokens = note.tokens
         k = j
         while k < len(tokens) and len(picked) < limit and (k == j or self._same_line(note, k - 1, k)):
+            if k == j and cue == "title" and note.lowered[k] == "o" and k + 1 < len(tokens) \
+                    and self._alpha(tokens[k + 1].text) and self._same_line(note, k, k + 1):
+                picked.append(k)  # "Dr. o malley": O'Malley typed without its apostrophe
+                k += 1
+                continue
             if self._initial(note, k):
                 picked.append(k)
                 k += 2
@@ -194,8 +216,14 @@ class NameRecognizer:
             j = i + 1
             if j < len(tokens) and tokens[j].text == "." and word in ("dr", "mr", "mrs", "ms", "drs", "prof"):
                 j += 1
-            if word in CREDENTIALS and i > 0 and self._credential_position(note, i):
+            dotted = self._dotted_credential(note, i) if len(word) == 1 else 0
+            if dotted and i > 0 and self._credential_position(note, i + dotted - 1):
+                take(self._backward(note, i - 1, "credential"), "credential")  # "Marta Quillfeather, R.N."
+            elif word in CREDENTIALS and i > 0 and self._credential_position(note, i):
                 take(self._backward(note, i - 1, "credential"), "credential")
+            elif word in CREDENTIALS and i > 0 and lowered[i + 1 : i + 2] and lowered[i + 1] in _AFTER_CREDENTIAL \
+                    and self._same_line(note, i, i + 1):
+                take(self._backward(note, i - 1, "credential-verb", limit=3), "credential")
             elif word in TITLES:
                 weak = word in _WEAK_TITLES
                 found = self._forward(note, j, "verb" if weak else "title")
@@ -204,12 +232,14 @@ class NameRecognizer:
             elif word in FIELD_CUES and j < len(tokens) and lowered[j] == ":" and self._same_line(note, i, j):
                 take(self._forward(note, j + 1, "relation", limit=3), "field")
             elif word in RELATIONS or word in ROLES or word in CREDENTIALS:  # "per md Saeed"
+                if tuple(lowered[j : j + 4]) == _IN_LAW:  # "dtr-in-law Rosalind Vexley"
+                    j += 4
                 while j < len(tokens) and lowered[j] in _JOINERS and self._same_line(note, i, j):
                     j += 1
                 found = self._forward(note, j, "relation", limit=2) or self._aside(note, j)
                 take(found, "relation")
                 self._coordinated(note, found, take)
-            elif (word in VERBS_BEFORE or (word in ("with", "to", "by", "w/") and i > 0
+            elif (word in VERBS_BEFORE or word in _REACH_VERBS or (word in ("with", "to", "by", "w/") and i > 0
                                            and lowered[i - 1] in VERBS_WITH)
                   or (word == "with" and i > 0 and lowered[i - 1] in ("consult", "made"))) and j < len(tokens):
                 if self._same_line(note, i, j) and self._passes(note, j, "verb"):
@@ -219,17 +249,30 @@ class NameRecognizer:
             if word in VERBS_AFTER and i > 0 and self._same_line(note, i - 1, i):
                 k = i - 2 if lowered[i - 1] in CREDENTIALS else i - 1  # "B. CLIFFORD MD AWARE"
                 take(self._backward(note, k, "aware", limit=2), "verb")  # "BEA TURA AWARE"
+            if word in ("family", "families") and i > 0 and self._same_line(note, i - 1, i) \
+                    and self._family_name(note, i - 1):
+                take([i - 1], "family")  # "keep the Kowalczyk family aware"
             if word == "is" and self._age_follows(note, i + 1):
                 take(self._backward(note, i - 1, "relation", limit=3), "age")  # "lorrie morales is a 70 yr old"
-            if i not in picked and self._passes(note, i, "site"):
+            if i in picked:
+                continue
+            # Cheap necessary conditions first (the word is a site name; a census name in a note whose capitals
+            # mean something): most tokens fail them, and ``_passes`` is the costly test.
+            if self.site.names and self._site(tokens[i].text) and self._passes(note, i, "site"):
                 picked[i] = "site"
-            elif i not in picked and self._passes(note, i, "census"):
+            elif note.mixed_case and self._census(tokens[i].text) and self._passes(note, i, "census"):
                 picked[i] = "census"
         for span in note.found:
             if span.label == PHONE:
                 take(self._before_phone(note, span.start), "phone")
         self._extend_initials(note, picked)
         return [PhiSpan(tokens[i].start, tokens[i].end, NAME, f"{self.name}:{source}") for i, source in picked.items()]
+
+    def _family_name(self, note: NoteContext, k: int) -> bool:
+        """A surname before "family": a census name that is no known word ("the pt's family" stays)."""
+        word = note.tokens[k].text
+        return (self._alpha(word) and len(word) >= 3 and not self.vocabulary.known(word)
+                and not self.vocabulary.drug(word) and (self._census(word) or self._site(word)))
 
     def _before_phone(self, note: NoteContext, start: int) -> list[int]:
         """"Lopie Certusi cell# 410-...": the name just before a phone number and its label words."""
@@ -252,8 +295,9 @@ class NameRecognizer:
         for k in range(j, min(j + _RELATIVE_ASIDE, len(note.tokens) - 1)):
             if not self._same_line(note, j, k) or note.lowered[k] in (".", ";", ":"):
                 return []
-            if note.lowered[k] == ",":
-                return self._forward(note, k + 1, "relation", limit=2)
+            if note.lowered[k] == ",":  # a weaker cue: the name must be no word of clinical text ("dtr called, will")
+                found = self._forward(note, k + 1, "relation", limit=2)
+                return found if found and not self.vocabulary.known(note.tokens[found[0]].text) else []
         return []
 
     def _coordinated(self, note: NoteContext, found: list[int], take) -> None:
@@ -264,6 +308,17 @@ class NameRecognizer:
         lowered = note.lowered
         if k + 1 < len(lowered) and lowered[k] in ("and", "&", ",") and self._next_ok(note, k + 1):
             take([k + 1], "relation")
+
+    @staticmethod
+    def _dotted_credential(note: NoteContext, i: int) -> int:
+        """Tokens of a credential written with full stops at ``i`` ("R.N.", "M.D.", "R.R.T."), else 0."""
+        tokens, letters, k = note.tokens, [], i
+        while k + 1 < len(tokens) and len(tokens[k].text) == 1 and tokens[k].text.isalpha() \
+                and tokens[k + 1].text == "." and tokens[k + 1].start == tokens[k].end \
+                and (k == i or tokens[k].start == tokens[k - 1].end):
+            letters.append(tokens[k].text.lower())
+            k += 2
+        return k - i if len(letters) >= 2 and "".join(letters) in CREDENTIALS else 0
 
     def _credential_position(self, note: NoteContext, i: int) -> bool:
         """A credential closes a signature: after a comma, or at the end of its line."""

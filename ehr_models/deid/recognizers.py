@@ -8,6 +8,8 @@ name and list ``{"type": KIND, ...}`` in the engine configuration. ``TaggerRecog
 from __future__ import annotations
 
 import logging
+import re
+import string
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Protocol, runtime_checkable
@@ -16,6 +18,27 @@ from ehr_models.deid.phi import DATE, EMAIL, ID, IP, PHONE, SSN, URL, PhiSpan
 from ehr_models.text import Token, tokenize
 
 logger = logging.getLogger(__name__)
+
+
+class Folded:
+    """A case-insensitive pattern run as a case-sensitive one on the lower-cased text when the note is ASCII: the
+    same matches at the same offsets, three to four times faster (``re.I`` folds every character it compares).
+    Only for patterns whose literals are lower case (checked here; others keep the slow path)."""
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        bare = re.sub(r"\\.|A-Z", "", pattern.pattern)  # escapes (\W, \D, \S, \B) and "A-Z" ranges aside
+        lower_only = pattern.flags & re.I and not re.search(r"[A-Z]", bare) and "(?-i" not in pattern.pattern
+        self.folded = re.compile(pattern.pattern, pattern.flags & ~re.I) if lower_only else None
+
+    def finditer(self, note: "NoteContext"):
+        if self.folded is not None and note.ascii:
+            return self.folded.finditer(note.lower_text)
+        return self.pattern.finditer(note.text)
+
+
+_DROP_UPPER = str.maketrans("", "", string.ascii_uppercase)
+_DROP_LOWER = str.maketrans("", "", string.ascii_lowercase)
 
 
 @dataclass
@@ -33,24 +56,39 @@ class NoteContext:
         return tokenize(self.text)
 
     @cached_property
+    def ascii(self) -> bool:
+        return self.text.isascii()
+
+    @cached_property
+    def lower_text(self) -> str:
+        """The text in lower case (same length and offsets when ``ascii``)."""
+        return self.text.lower()
+
+    @cached_property
     def lowered(self) -> list[str]:
         return [token.text.lower() for token in self.tokens]
 
     @cached_property
     def mixed_case(self) -> bool:
         """True when capitals carry information: the note is neither shouted in capitals nor typed all lower."""
-        letters = [c for c in self.text if c.isalpha()]
-        if len(letters) < 20:
+        text = self.text
+        if text.isascii():  # the same counts as below, at C speed
+            no_upper = text.translate(_DROP_UPPER)
+            capitals = len(text) - len(no_upper)
+            letters = capitals + len(no_upper) - len(no_upper.translate(_DROP_LOWER))
+        else:
+            alphabetic = [c for c in text if c.isalpha()]
+            letters, capitals = len(alphabetic), sum(c.isupper() for c in alphabetic)
+        if letters < 20:
             return False
-        upper = sum(c.isupper() for c in letters) / len(letters)
-        return 0.05 < upper < 0.6
+        return 0.05 < capitals / letters < 0.6
 
     @cached_property
     def line_starts(self) -> frozenset[int]:
         """Token indices that begin a line (after a newline or at the start): a capital there says little."""
-        starts, previous_end = set(), 0
+        starts, previous_end, text = set(), 0, self.text
         for i, token in enumerate(self.tokens):
-            if i == 0 or "\n" in self.text[previous_end : token.start]:
+            if i == 0 or text.find("\n", previous_end, token.start) >= 0:
                 starts.add(i)
             previous_end = token.end
         return frozenset(starts)

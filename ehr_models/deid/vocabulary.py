@@ -105,21 +105,46 @@ def _embedding_words() -> frozenset[str]:
         return frozenset(line.split("\t", 1)[0] for line in handle)
 
 
+# Given names this common stay out of the common-word layer even when clinical text uses them ("Mark", "Rose",
+# "Frank"): after a strong cue they are names ("son Mark").
+COMMON_NAME_RANK = 1000
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """The embedding vocabulary's words of letters only, less the most common given names: words that
+    de-identified clinical text uses often (count 5 or more), so a census list's "Stent", "Treat" or "Strong" is
+    not a name on a weak cue. Shipped with the project; no note of any site is needed."""
+    from ehr_models.deid.gazetteers import census_names
+
+    first = census_names("first")
+    return frozenset(w for w in _embedding_words() if w.isalpha() and first.get(w, 10**9) > COMMON_NAME_RANK)
+
+
 class ClinicalVocabulary:
-    """Is a word clinical or ordinary vocabulary? Base list + optional drug lexicon + site-learned words.
+    """Is a word clinical or ordinary vocabulary? Base list + optional drug lexicon + site-learned words + (with
+    ``common``) the words of de-identified clinical text (``_common_words``), which act like site-learned words.
 
     ``drug(word)`` answers for the drug lexicon alone, so the engine can count medication words it protected.
+    ``plain(word)`` answers without the common-word layer (propagation spreads a strongly cued "Valley").
     """
 
-    def __init__(self, use_drug_lexicon: bool = True, extra: frozenset[str] = frozenset()) -> None:
+    def __init__(self, use_drug_lexicon: bool = True, extra: frozenset[str] = frozenset(),
+                 common: bool = False) -> None:
         self.use_drug_lexicon = use_drug_lexicon
         self.extra = extra
+        self.common = common
 
     def drug(self, word: str) -> bool:
         return self.use_drug_lexicon and word.lower() in _drug_words()
 
     def __contains__(self, word: str) -> bool:
         """Common in any sense: a bare gazetteer hit on it is not a name."""
+        lowered = word.lower()
+        return self.plain(lowered) or (self.common and lowered in _common_words())
+
+    def plain(self, word: str) -> bool:
+        """``in`` without the common-word layer."""
         lowered = word.lower()
         return lowered in AMBIGUOUS_WORDS or lowered in self.extra or self.strict(lowered)
 
@@ -133,4 +158,5 @@ class ClinicalVocabulary:
         return word in self or word.lower() in _embedding_words()
 
     def learned(self, word: str) -> bool:
-        return word.lower() in self.extra
+        lowered = word.lower()
+        return lowered in self.extra or (self.common and lowered in _common_words())

@@ -215,9 +215,53 @@ def test_evaluate_command_on_a_small_physionet_corpus(tmp_path, capsys):
     ("zelmira quartane is a 70 yr old female adm with chf.", ["zelmira", "quartane"], ["chf"]),
     ("will consult with patty hoelmer re skin care, per protocol.", ["patty", "hoelmer"], ["protocol"]),
     ("Pt was transfered to qh 7/22 for cath. Transferred to TSICU.", ["qh", "7/22"], ["TSICU", "cath"]),
+    # session 3: signatures, relatives, compact dates, cues that are plain words
+    ("Suction done. Marta Quillfeather, R.N.\n", ["Marta", "Quillfeather"], ["Suction"]),
+    ("Social: Orla Brevington MD spoke with pt's daughter.", ["Orla", "Brevington"], ["daughter"]),
+    ("seen by her sister-in-law Rosalind Vexley today.", ["Rosalind", "Vexley"], ["today"]),
+    ("Dr. Quorvath saw pt. Later Dr. Quorvath aware.", ["Quorvath"], []),
+    ("could not reach Edmund, will call back later.", ["Edmund"], ["call"]),
+    ("PLEASE UPDATE KOWALCZYK FAMILY ON PLAN.", ["KOWALCZYK"], ["FAMILY", "PLAN"]),
+    ("Goal: extubate, meeting with family 071598", ["071598"], ["extubate"]),
+    ("Dr. o malley here. Came from Sacred Heart with chills.", ["o", "malley", "Sacred Heart"], ["chills", "here"]),
+    ("HUSBAND CEO OF ZARKONIX. RETIRED FROM QUENTARO.", ["ZARKONIX", "QUENTARO"], ["HUSBAND"]),
+    ("PS raised to 12/5 for the night. ON 14/5 BIPAP. Extubated on 9/27.", ["9/27"], ["12/5", "14/5"]),
+    ("son phoned, will come tonight. wife will try later. Full Treat.", [], ["will", "try", "Treat"]),
+    ("Pt to cath lab, PTCA/Stent to LAD. Remains DNR.", [], ["Stent"]),
+    ("Came from Valley Hospital; seen at Valley on 4/9.", ["Valley", "4/9"], ["Hospital"]),
 ])
 def test_context_rules_of_nursing_notes(text, phi, kept):
     engine = DeidEngine(DeidConfig(recognizers=[dict(r) for r in RULE_RECOGNIZERS]))
     spans = engine.find(text)
     assert all(covered(text, spans) >= set(range(text.index(p), text.index(p) + len(p))) for p in phi)
     assert not any(covered(text, spans) & set(range(text.index(k), text.index(k) + len(k))) for k in kept)
+
+
+def test_a_given_name_next_to_a_found_name_goes_with_it():
+    engine = DeidEngine(DeidConfig(recognizers=[dict(r) for r in RULE_RECOGNIZERS]))
+    text = "Night note:\nDr. Quorvath here. Gerald Quorvath came to the unit at 10pm."
+    found = {text[s.start : s.end] for s in engine.find(text)}
+    assert "Gerald" in " ".join(found) and "unit" not in " ".join(found)
+
+
+def test_common_clinical_words_veto_weak_cues_but_not_titles():
+    engine = DeidEngine(DeidConfig(recognizers=[dict(r) for r in RULE_RECOGNIZERS]))
+    assert engine.find("Remains DNR, Full Treat. Stent to LAD.") == []
+    text = "Dr. Treat aware."
+    assert [text[s.start : s.end] for s in engine.find(text)] == ["Treat"]
+    assert DeidConfig.from_dict(DeidConfig().to_dict()).common_vocabulary is True
+    assert DeidConfig.from_dict({**DeidConfig().to_dict(), "common_vocabulary": False}).common_vocabulary is False
+
+
+def test_folded_patterns_match_as_the_case_insensitive_ones():
+    from ehr_models.deid.dates import MONTH_DAY
+    from ehr_models.deid.recognizers import Folded
+
+    folded = Folded(MONTH_DAY)
+    assert folded.folded is not None
+    for text in ("Seen NOV. 16, 2015 and on 3rd of March; mri Jan 5", "Café visit on Nov 16 and DEC 3rd 2004"):
+        note = NoteContext(text)
+        assert [m.span() for m in folded.finditer(note)] == [m.span() for m in MONTH_DAY.finditer(text)]
+    import re
+
+    assert Folded(re.compile(r"\bMRN\d+", re.I)).folded is None  # an upper-case literal keeps the slow path

@@ -110,3 +110,38 @@ def test_safe_vectors_drop_banned_words():
     vectors.add_vectors(["lasix", "zorbanek", "bedside"], np.ones((3, 4), dtype=np.float32))
     kept = safe_vectors(vectors, {"zorbanek"})
     assert kept.index_to_key == ["lasix", "bedside"]
+
+
+def test_per_label_thresholds_and_plain_words_are_left_to_the_rules(small_model):
+    from ehr_models.deid.vocabulary import ClinicalVocabulary
+
+    text = "wife Zelda at bedside, lasix given at noon"
+    tokens = tokenize(text)
+    assert PhiTagger(str(small_model), threshold=0.5, gate="all").predict_spans(text, tokens)
+    assert not PhiTagger(str(small_model), threshold=0.5, thresholds={"NAME": 1.01},
+                         gate="all").predict_spans(text, tokens)
+    plain = "wife Frank at bedside, lasix given at noon"  # "frank" is plain vocabulary: the rules' call
+    with_vocabulary = PhiTagger(str(small_model), threshold=0.0, gate="all", vocabulary=ClinicalVocabulary())
+    assert "Frank" not in [plain[s:e] for s, e, _ in with_vocabulary.predict_spans(plain, tokenize(plain))]
+
+
+def test_window_gate_reads_only_around_unknown_words(small_model):
+    text = ("lasix 40 mg iv given , pain free , lasix 40 mg iv given , pain free , lasix given at noon , "
+            "wife Marisolde at bedside , lasix 40 mg iv given , pain free , lasix 40 mg iv given")
+    tokens = tokenize(text)
+    window = PhiTagger(str(small_model), gate="window", window=2)
+    sentence = PhiTagger(str(small_model), gate="unknown")
+    ranges = window._ranges(text, tokens)
+    assert len(ranges) == 1 and ranges[0][1] - ranges[0][0] == 5
+    assert sum(e - b for b, e in sentence._ranges(text, tokens)) > 20
+    found = [text[s:e] for s, e, _ in window.predict_spans(text, tokens)]
+    assert found == ["Marisolde"]
+
+
+def test_number_ranges_are_no_dates_of_the_tagger():
+    text = "RR 12-20 on 7/22"
+    tokens = tokenize(text)
+    tagger = PhiTagger(None)
+    scores = [[(1.0 if t.text not in ("RR", "on") else 0.0, "DATE") for t in tokens]]
+    spans = tagger._spans(text, tokens, [(0, len(tokens))], scores)
+    assert [text[s:e] for s, e, _ in spans] == ["7/22"]
