@@ -15,7 +15,12 @@ time includes start-up and the model load. Measured beside it, in the same invoc
 - cTAKES: its published per-instance throughput (not run here: see ``CTAKES``).
 
 Peak RSS is sampled every 0.2 s over the whole process tree of a run (launcher, and for the portable runner the
-job service and the worker pool with its workers), summed: "launcher + workers".
+job service and the worker pool with its workers), summed: "launcher + workers"; ``largest_process_rss_mb`` gives
+the peak of the largest single process of each role (launcher, sdk workers, job service, worker pool), which shows
+whether a worker grows with the number of notes.
+
+``portable`` runs against ``pipelines.portable``'s job service (Beam's local one, honouring
+``--sdk_worker_parallelism=2``: Beam's own would run the job on one SDK worker) and Beam's EXTERNAL worker pool.
 """
 
 from __future__ import annotations
@@ -59,9 +64,24 @@ RUNNERS = {"direct": ["--runner=DirectRunner"],
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def tree_rss(roots: list[int], cpu: dict[int, float] | None = None) -> int:
+ROLES = (("pipelines.annotate", "launcher"), ("sdk_worker", "sdk workers"), ("SdkHarness", "sdk workers"),
+         ("pipelines.portable", "job service"), ("local_job_service", "job service"),
+         ("worker_pool_main", "worker pool"))
+
+
+def role(pid: int) -> str:
+    """What a process of a run is, from its command line."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().decode(errors="replace")
+    except OSError:
+        return "other"
+    return next((name for marker, name in ROLES if marker in command), "other")
+
+
+def tree_rss(roots: list[int], cpu: dict[int, float] | None = None, each: dict[int, int] | None = None) -> int:
     """Resident bytes of ``roots`` and all their descendants (from /proc); ``cpu`` collects each one's CPU
-    seconds (user + system) as last seen."""
+    seconds (user + system) as last seen, ``each`` each one's resident bytes now."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     ticks: dict[int, float] = {}
@@ -84,6 +104,8 @@ def tree_rss(roots: list[int], cpu: dict[int, float] | None = None) -> int:
             continue
         seen.add(pid)
         total += rss.get(pid, 0)
+        if each is not None and pid in rss:
+            each[pid] = rss[pid]
         if cpu is not None and pid in ticks:
             cpu[pid] = ticks[pid]
         stack.extend(children.get(pid, []))
@@ -97,11 +119,26 @@ class PeakSampler(threading.Thread):
         self.interval_s = interval_s
         self.peak = 0
         self.cpu: dict[int, float] = {}
+        self.peak_each: dict[int, int] = {}  # per process: its own peak
+        self.roles: dict[int, str] = {}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval_s):
-            self.peak = max(self.peak, tree_rss(self.roots, self.cpu))
+            now: dict[int, int] = {}
+            self.peak = max(self.peak, tree_rss(self.roots, self.cpu, now))
+            for pid, rss in now.items():
+                self.peak_each[pid] = max(self.peak_each.get(pid, 0), rss)
+                if pid not in self.roles:
+                    self.roles[pid] = role(pid)
+
+    def peaks_by_role(self) -> dict[str, int]:
+        """MB: the largest single process of each role (so workers that grow with the notes show up)."""
+        largest: dict[str, int] = {}
+        for pid, rss in self.peak_each.items():
+            name = self.roles.get(pid, "other")
+            largest[name] = max(largest.get(name, 0), round(rss / 2**20))
+        return largest
 
     def stop(self) -> int:
         self._stop_event.set()
@@ -145,6 +182,7 @@ def run_pipeline(notes: Path, output: Path, model: str, runner_args: list[str], 
             "annotated": annotated, "errors": sum(manifest["errors_by_stage"].values()),
             "entities": sum(manifest["entities_by_label"].values()), "relations": manifest["relations"],
             "stage_seconds": manifest["stage_seconds"], "peak_rss_mb": round(peak / 2**20),
+            "largest_process_rss_mb": sampler.peaks_by_role(),
             "entities_fingerprint": fingerprint,
             # CPU seconds of the whole tree (sampled: processes shorter than 0.2 s are missed): on a busy shared
             # box wall time is an upper bound, CPU per note is what an idle machine would see.
@@ -194,9 +232,12 @@ def main() -> None:
         result["floor_loop"] = floor_loop(texts[:args.loop], args.model)
         print(json.dumps({"floor_loop": result["floor_loop"]}), flush=True)
     if args.presidio:
-        _, seconds = run_peer("presidio", texts[:args.presidio])
+        found = run_peer("presidio", texts[:args.presidio])  # (spans, seconds[, cpu seconds])
+        seconds = found[1]
         result["presidio"] = {"notes": args.presidio, "seconds": round(seconds, 1),
                               "notes_per_second": round(args.presidio / seconds, 1)}
+        if len(found) > 2:
+            result["presidio"]["cpu_seconds"] = round(found[2], 1)
         print(json.dumps({"presidio": result["presidio"]}), flush=True)
     with tempfile.TemporaryDirectory(prefix="ehrbeam-e2e-") as tmp:
         for count in sorted(args.notes):

@@ -21,6 +21,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from ehr_models.annotation import Annotation, Annotator
 from ehr_models.records import Note
 from ehr_models.registry import build_annotator
+from transforms import memory
 
 _LOGGER = logging.getLogger(__name__)
 METRICS_NAMESPACE = "ehrbeam_annotate"
@@ -81,6 +82,7 @@ class NoteModelHandler(ModelHandler[Note, Annotation, Annotator]):
         for position, annotation in zip(order, found):
             results[position] = annotation
         model_id = ":".join(self.identity) if self.identity else f"{model.name}:{model.version}"
+        memory.notes_done(len(batch))  # keeps the worker's RSS flat over long runs (transforms/memory.py)
         return [PredictionResult(note, result, model_id) for note, result in zip(batch, results)]
 
     @staticmethod

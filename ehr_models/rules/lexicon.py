@@ -5,27 +5,43 @@ canonical names. It tokenizes on whitespace and looks at one or two tokens; here
 the project tokenizer and matched longest-first over up to ``MAX_TOKENS`` tokens, so "metoprolol succinate",
 "potassium chloride" and "Tylenol #3" match whole. Its dictionary is a pickle: it is read with an unpickler that
 accepts only plain containers and strings, and the package module itself is never imported (its import reads a
-pickle cache from the home directory and can reach the network).
+pickle cache from the home directory and can reach the network): the file is located with ``find_spec``.
+
+Start-up: reading the pickle (in a short-lived child process, for memory) and re-tokenizing its 107k variants cost
+every process several CPU-seconds, paid again by each pipeline worker. The tokenized variants are therefore kept in
+a JSON cache (``$EHRBEAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/ehrbeam`` or ``~/.cache/ehrbeam``; an empty
+``EHRBEAM_CACHE_DIR`` turns it off) named by the SHA-256 of the dictionary file and of the tokenizer's pattern, so a
+new package version or tokenizer never reads a stale one; a cache that cannot be read is rebuilt, one that cannot be
+written is skipped. JSON, not pickle or marshal: loading it runs no code. The entries are the same either way.
 """
 
 from __future__ import annotations
 
 import bz2
+import hashlib
 import importlib.resources
+import importlib.util
 import io
+import json
 import multiprocessing
+import os
 import pickle
 import re
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from ehr_models.text import Token, tokenize
+from ehr_models.text.tokenizer import _TOKEN
 
 MAX_TOKENS = 6
 PACKAGE = "drug_named_entity_recognition"
 DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
+CACHE_ENV = "EHRBEAM_CACHE_DIR"
+CACHE_FORMAT = 1  # bump when the cached content changes meaning
 
 # Clinical shorthand and drug groups that the dictionary lacks (guidelines: abbreviations, IV fluids given as
 # therapy, electrolyte repletion, collective names for the patient's therapy). Variant -> canonical.
@@ -157,9 +173,20 @@ def _key(text: str) -> str:
     return " ".join(token.text.lower() for token in tokenize(text))
 
 
+def _dictionary_bytes() -> bytes:
+    """The package's compressed dictionary. ``find_spec`` locates a top-level package without running its
+    ``__init__`` (which loads the whole dictionary and more: seconds); ``importlib.resources`` (which imports it)
+    only where the package is not a plain directory."""
+    spec = importlib.util.find_spec(PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(location) / DICTIONARY_FILE
+        if path.is_file():
+            return path.read_bytes()
+    return (importlib.resources.files(PACKAGE) / DICTIONARY_FILE).read_bytes()
+
+
 def _read_dictionary_variants() -> dict[str, str]:
-    raw = (importlib.resources.files(PACKAGE) / DICTIONARY_FILE).read_bytes()
-    data = _ContainersOnly(io.BytesIO(bz2.decompress(raw))).load()
+    data = _ContainersOnly(io.BytesIO(bz2.decompress(_dictionary_bytes()))).load()
     return {variant: canonicals[0] for variant, canonicals in data["drug_variant_to_canonical"].items() if canonicals}
 
 
@@ -175,6 +202,74 @@ def _dictionary_variants() -> dict[str, str]:
         return _read_dictionary_variants()
 
 
+def cache_dir() -> Path | None:
+    """Where start-up caches live (``None``: caching turned off by an empty ``$EHRBEAM_CACHE_DIR``)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ehrbeam"
+
+
+def _dictionary_cache_path() -> Path | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    digest = hashlib.sha256(_dictionary_bytes())
+    digest.update(b"\0" + _TOKEN.pattern.encode("utf-8") + b"\0" + str(CACHE_FORMAT).encode())
+    return directory / f"drug-lexicon-{digest.hexdigest()[:32]}.json"
+
+
+def _load_cached_pairs(path: Path) -> list[tuple[str, str]] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        pairs = data["pairs"] if data.get("format") == CACHE_FORMAT else None
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+                                                  and isinstance(p[1], str) for p in pairs):
+            return None
+        return [(key, canonical) for key, canonical in pairs]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store_cached_pairs(path: Path, pairs: list[tuple[str, str]]) -> None:
+    name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name, suffix=".tmp",
+                                         delete=False) as handle:
+            name = handle.name
+            json.dump({"format": CACHE_FORMAT, "pairs": pairs}, handle, separators=(",", ":"))
+        os.replace(name, path)  # atomic: workers starting together never read half a file
+    except (OSError, ValueError):
+        if name is not None:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+
+
+@lru_cache(maxsize=1)
+def _tokenized_dictionary() -> tuple[tuple[str, str], ...]:
+    """``(_key(variant), canonical)`` for every dictionary variant, in the dictionary's order: from the cache when
+    one matches this dictionary file and tokenizer, else built from ``_dictionary_variants`` and stored."""
+    path = _dictionary_cache_path()
+    pairs = _load_cached_pairs(path) if path is not None and path.is_file() else None
+    if pairs is None:
+        pairs = [(_key(variant), canonical) for variant, canonical in _dictionary_variants().items()]
+        if path is not None:
+            _store_cached_pairs(path, pairs)
+    return tuple(pairs)
+
+
+# Built entries per lexicon configuration: the tagger's drug_lexicon feature and the rules annotator each make a
+# DrugLexicon with the defaults; they share one table (read-only) instead of building and holding two.
+_BUILT: dict[tuple, dict[str, tuple[str, str]]] = {}
+# Misspelling indexes per (table, min_chars): see FuzzyDrugNames._shared_index.
+_FUZZY: dict[tuple[int, int], tuple[dict, dict[str, tuple[str, ...]]]] = {}
+
+
 class DrugLexicon:
     """Longest-match drug-name lookup over tokens, case-insensitive. Build once per process (about 1 s)."""
 
@@ -188,14 +283,18 @@ class DrugLexicon:
         self._first_words: frozenset[str] | None = None
 
     def _build(self) -> dict[str, tuple[str, str]]:
+        config = (self.use_dictionary, tuple(self.supplement.items()), self.stoplist, self.min_chars)
+        built = _BUILT.get(config)
+        if built is not None:
+            return built
         entries: dict[str, tuple[str, str]] = {}
         if self.use_dictionary:
-            for variant, canonical in _dictionary_variants().items():
-                key = _key(variant)
+            for key, canonical in _tokenized_dictionary():  # key == _key(variant), in the dictionary's order
                 if self._usable(key):
                     entries[key] = (canonical, "dictionary")
         for variant, canonical in self.supplement.items():  # shorthand may be short ("ns", "lr"): no length floor
             entries[_key(variant)] = (canonical, "supplement")
+        _BUILT[config] = entries
         return entries
 
     def _usable(self, key: str) -> bool:
@@ -224,24 +323,19 @@ class DrugLexicon:
         # on a letter or digit: testing both first skips the n-gram joins at almost every position.
         first_words = self._first_words
         lowered = [token.text.lower() for token in tokens]
+        count = len(tokens)
         matches: list[LexiconMatch] = []
-        i = 0
-        while i < len(tokens):
-            if lowered[i] not in first_words or not tokens[i].text[0].isalnum():
-                i += 1
+        resume = 0  # left to right: a match consumes its tokens, the scan resumes after it
+        for i in [i for i, word in enumerate(lowered) if word in first_words]:
+            if i < resume or not tokens[i].text[0].isalnum():
                 continue
-            found = None
-            for length in range(min(MAX_TOKENS, len(tokens) - i), 0, -1):
+            for length in range(min(MAX_TOKENS, count - i), 0, -1):
                 hit = entries.get(" ".join(lowered[i : i + length]))
                 if hit is not None:
-                    found = (length, hit)
+                    canonical, source = hit
+                    matches.append(LexiconMatch(tokens[i].start, tokens[i + length - 1].end, canonical, source))
+                    resume = i + length
                     break
-            if found is None:
-                i += 1
-                continue
-            length, (canonical, source) = found
-            matches.append(LexiconMatch(tokens[i].start, tokens[i + length - 1].end, canonical, source))
-            i += length
         return matches
 
 
@@ -276,6 +370,17 @@ class FuzzyDrugNames:
         self.min_chars = min_chars
         self._index: dict[str, tuple[str, ...]] | None = None
 
+    def _shared_index(self) -> dict[str, tuple[str, ...]]:
+        """The index of this lexicon's table, built once per process: the hybrid annotator's rules and the
+        tagger's ``rule_labels`` feature each hold a RuleAnnotator, over one shared table (about 1 s and 40 MB
+        each otherwise). Read-only once built."""
+        entries = self.lexicon.entries
+        key = (id(entries), self.min_chars)
+        found = _FUZZY.get(key)
+        if found is None or found[0] is not entries:
+            found = _FUZZY[key] = (entries, self._build())  # the table is kept alive with it: its id stays unique
+        return found[1]
+
     def _build(self) -> dict[str, tuple[str, ...]]:
         index: dict[str, list[str]] = {}
         for key in self.lexicon.entries:
@@ -290,7 +395,7 @@ class FuzzyDrugNames:
         if len(word) < self.min_chars or not word.isalpha() or word in self.lexicon.stoplist:
             return None
         if self._index is None:
-            self._index = self._build()
+            self._index = self._shared_index()
         limit = 2 if len(word) >= 8 else 1
         candidates = {key for variant in _deletes(word) | {word} for key in self._index.get(variant, ())}
         scored = sorted((_edit_distance(word, key, limit), key) for key in candidates)

@@ -8,6 +8,7 @@ because dosage models need the number and the unit as separate features; letter-
 from __future__ import annotations
 
 import re
+import threading
 from typing import Iterator, NamedTuple
 
 _TOKEN = re.compile(
@@ -31,9 +32,43 @@ class Token(NamedTuple):
     end: int
 
 
+# A note is tokenized by several stages on the same text (the tagger, the rules, the relation view, the notes row):
+# the token lists of the most recent notes are kept, up to CACHE_CHARS characters of text in all (about 30 bytes
+# of tokens a character: ~15 MB), oldest dropped first. Texts shorter than CACHE_MIN_CHARS (phrases, lexicon
+# variants) are not kept. Each call returns a new list; tokens are immutable tuples.
+CACHE_CHARS = 500_000
+CACHE_MIN_CHARS = 256
+_cache: dict[str, list[Token]] = {}
+_cached_chars = 0
+_cache_lock = threading.Lock()
+_new = tuple.__new__  # Token(...) goes through a Python-level __new__; this builds the same Token, faster
+
+
+def _scan(text: str, offset: int) -> list[Token]:
+    if offset:
+        return [_new(Token, (m.group(), m.start() + offset, m.end() + offset)) for m in _TOKEN.finditer(text)]
+    return [_new(Token, (m.group(), m.start(), m.end())) for m in _TOKEN.finditer(text)]
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Return the tokens of ``text``; offsets are shifted by ``offset`` (for tokenizing a slice)."""
-    return [Token(m.group(), m.start() + offset, m.end() + offset) for m in _TOKEN.finditer(text)]
+    global _cached_chars
+    if offset or len(text) < CACHE_MIN_CHARS:
+        return _scan(text, offset)
+    cached = _cache.get(text)
+    if cached is not None:
+        return list(cached)
+    tokens = _scan(text, 0)
+    if len(text) <= CACHE_CHARS:
+        with _cache_lock:
+            if text not in _cache:
+                _cache[text] = tokens
+                _cached_chars += len(text)
+                while _cached_chars > CACHE_CHARS:
+                    oldest = next(iter(_cache))
+                    del _cache[oldest]
+                    _cached_chars -= len(oldest)
+    return list(tokens)
 
 
 def segments(text: str) -> Iterator[tuple[int, int]]:

@@ -26,11 +26,36 @@ def test_direct_and_portable_runners_write_identical_rows(portable_services, mix
     job_port, pool_port = portable_services
     base = ["--input", str(mixed_dir), "--run_id=fixed", "--model=rules", "--run_date=2026-01-01"]
     run(base + ["--runner=DirectRunner", "--output", str(tmp_path / "direct")])
-    run(base + ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
-                f"--environment_config=localhost:{pool_port}", "--output", str(tmp_path / "portable")])
+    portable = ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
+                f"--environment_config=localhost:{pool_port}"]
+    run(base + portable + ["--output", str(tmp_path / "portable")])
+    run(base + portable + ["--sdk_worker_parallelism=2", "--output", str(tmp_path / "portable2")])
     # Annotation runs through RunInference on both; the incremental state they commit is identical too.
     for name in ("entities", "relations", "notes", "errors", "state"):
         assert rows(tmp_path / "direct", name) == rows(tmp_path / "portable", name), name
+        assert rows(tmp_path / "direct", name) == rows(tmp_path / "portable2", name), name
+
+
+def _worker_pid(_):
+    import os
+
+    return str(os.getpid())
+
+
+def test_local_job_service_runs_a_job_on_the_sdk_workers_it_asks_for(portable_services, tmp_path):
+    # Beam's own local job service runs every job on one SDK worker (one busy core); pipelines.portable's splits
+    # each stage over --sdk_worker_parallelism workers of the EXTERNAL pool.
+    import apache_beam as beam
+
+    job_port, pool_port = portable_services
+    options = PipelineOptions(["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}",
+                               "--environment_type=EXTERNAL", f"--environment_config=localhost:{pool_port}",
+                               "--sdk_worker_parallelism=2"])
+    with beam.Pipeline(options=options) as pipeline:
+        _ = (pipeline | beam.Create(range(64)) | beam.Reshuffle() | beam.Map(_worker_pid) | beam.Distinct()
+             | beam.io.WriteToText(str(tmp_path / "pids")))
+    pids = {line for path in tmp_path.glob("pids*") for line in path.read_text().split()}
+    assert len(pids) == 2
 
 
 @pytest.mark.parametrize("argv, expected", [
