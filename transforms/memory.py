@@ -1,6 +1,6 @@
 """Hand freed heap memory back to the operating system every few hundred notes, so a worker's RSS stays flat.
 
-Measured (benchmarks/results/e2e-session3.md): one process running the worker's per-note work (de-identification,
+Measured (BENCHMARKS.md, issue 8, session 3): one process running the worker's per-note work (de-identification,
 then the medication annotator) grew from 566 to 674 MB over 3,072 notes (and 596 -> 781 MB over 5,120 in another
 run) although the number of Python objects stayed flat: glibc keeps the memory that torch's varying tensor shapes
 fragment. ``malloc_trim(0)`` after every 64 notes kept it at 467 -> 493 MB. Fixing glibc's mmap threshold instead

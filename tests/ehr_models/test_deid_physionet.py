@@ -15,7 +15,7 @@ def test_recall_and_precision_floor_on_held_out_patients():
     test_notes = select(notes, "test", limit=250)
     assert {n.patient for n in test_notes}.isdisjoint({n.patient for n in select(notes, "dev")})
     result = score(DeidEngine(fitted_config(notes)), test_notes)
-    # Floors a little under the measured figures (benchmarks/results/ISSUE-4.md): a fall below is a regression.
+    # Floors a little under the measured figures (BENCHMARKS.md, de-identification): a fall below is a regression.
     assert result["span"]["recall"] >= 0.85
     assert result["span"]["precision"] >= 0.85
     assert result["recall_by_type"]["Date"]["recall"] >= 0.9
