@@ -18,7 +18,7 @@ import argparse
 import json
 import time
 
-from ehr_models.annotation import LABELS, Annotation, Entity
+from ehr_models.annotation import LABELS, Annotation
 from ehr_models.evaluation.gold import GoldDocument, load_gold
 from ehr_models.evaluation.medication import evaluate, format_table
 from ehr_models.medication.annotator import MedicationAnnotator
@@ -61,14 +61,14 @@ class GoldDeid:
 
     def predict(self, text: str) -> Annotation:
         from ehr_models.deid.transform import mask
+        from ehr_models.medication.phi import to_original_entities
 
         spans = self.phi.get(text)
         if not spans:
             return self.annotator.predict(text)
         masked = mask(text, spans)
         found = self.annotator.predict(masked.text)
-        entities = [Entity(*masked.offsets.to_original(e.start, e.end), e.label, e.score) for e in found.entities]
-        return Annotation(entities, found.relations)
+        return Annotation(to_original_entities(masked, found.entities), found.relations)
 
 
 def gold_phi_by_text(documents: list[GoldDocument]) -> dict:

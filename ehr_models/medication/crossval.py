@@ -56,14 +56,13 @@ def masked_predictions(tagger, documents: Sequence[GoldDocument], data_dir: Path
     """The tagger's entities for each document, PhysioNet notes masked with their gold PHI first (offsets mapped
     back to the original text), batched across notes."""
     from ehr_models.deid.transform import mask
-    from ehr_models.medication.phi import physionet_gold_phi
+    from ehr_models.medication.phi import physionet_gold_phi, to_original_entities
 
     phi = physionet_gold_phi(data_dir) if any(d.note.source == "physionet" for d in documents) else {}
     masked = [mask(d.text, phi[d.note.note_id]) if d.note.source == "physionet" and phi.get(d.note.note_id)
               else None for d in documents]
     found = tagger.predict_batch([m.text if m else d.text for m, d in zip(masked, documents)])
-    return [[Entity(*m.offsets.to_original(e.start, e.end), e.label, e.score) for e in a.entities] if m
-            else list(a.entities) for m, a in zip(masked, found)]
+    return [to_original_entities(m, a.entities) if m else list(a.entities) for m, a in zip(masked, found)]
 
 
 def run_fold(fold: int, folds: int, output: Path, train_args: Sequence[str], gold_dir: str) -> Path:

@@ -54,3 +54,10 @@ def mask_document(document: Document, phi: list[PhiSpan]) -> Document:
     result = mask(document.text, phi)
     spans = tuple((*result.offsets.from_original(start, end), label) for start, end, label in document.spans)
     return Document(document.id, result.text, spans, document.links)
+
+
+def to_original_entities(masked, entities) -> list:
+    """``entities`` found in ``masked.text`` (a ``DeidResult``) moved back to the original note's offsets."""
+    from ehr_models.annotation import Entity
+
+    return [Entity(*masked.offsets.to_original(e.start, e.end), e.label, e.score) for e in entities]

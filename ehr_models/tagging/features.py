@@ -68,6 +68,7 @@ class DrugLexiconFeature:
 class RuleLabelsFeature:
     name = "rule_labels"
     values = ("<pad>", "O") + tuple(f"{prefix}-{label}" for label in LABELS for prefix in "BI")
+    _ids = {value: i for i, value in enumerate(values)}
 
     def __init__(self, rules=None) -> None:
         self.rules = rules
@@ -80,8 +81,7 @@ class RuleLabelsFeature:
             self.rules = RuleAnnotator()
         text, spaced = spaced_tokens(tokens)
         found = self.rules.predict(text).entities
-        where = {value: i for i, value in enumerate(self.values)}
-        return span_ids(spaced, found, lambda e: where[f"B-{e.label}"], lambda e: where[f"I-{e.label}"])
+        return span_ids(spaced, found, lambda e: self._ids[f"B-{e.label}"], lambda e: self._ids[f"I-{e.label}"])
 
 
 FEATURES: dict[str, type] = {DrugLexiconFeature.name: DrugLexiconFeature, RuleLabelsFeature.name: RuleLabelsFeature}
